@@ -1,0 +1,51 @@
+#include <fstream>
+#include <iostream>
+
+#include "bot/commands.hpp"
+#include "bot/runtime.hpp"
+#include "dialogue/conversation.hpp"
+#include "intents/evaluation.hpp"
+
+namespace smscoach::bot {
+
+int run_eval(const Args& argv) {
+  std::vector<FlagSpec> flags = {{"json", "", "machine-readable output"}};
+  for (auto& s : content_flags()) flags.push_back(s);
+  const auto args = parse_or_usage(
+      argv, flags, "eval FILE [flags]",
+      "Evaluates intent matching on a labelled JSONL file of {\"text\", \"intent\"} lines:\n"
+      "accuracy, macro-F1, per-intent precision/recall and the most frequent confusions.");
+  if (!args) return 0;
+  if (args->positional.size() != 1) throw CommandError{kExitUsage, "eval needs one FILE"};
+  const std::string file = args->positional[0];
+  std::ifstream in(file);
+  if (!in) throw CommandError{kExitFailure, file + ": cannot read"};
+
+  auto knowledge = load_knowledge(content_dir(*args));
+  std::vector<intents::LabelledPrediction> results;
+  std::string line;
+  int line_no = 0;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    const auto j = nlohmann::json::parse(line, nullptr, false);
+    if (!j.is_object() || !j.contains("text") || !j["text"].is_string() ||
+        !j.contains("intent") || !j["intent"].is_string()) {
+      throw CommandError{kExitFailure,
+                         file + ":" + std::to_string(line_no) +
+                             ": expected a JSON object with string \"text\" and \"intent\""};
+    }
+    const auto u =
+        dialogue::understand(j["text"].get<std::string>(), /*opted_out=*/false, *knowledge);
+    results.push_back({j["intent"].get<std::string>(), u.intent});
+  }
+  const auto report = intents::evaluate(results);
+  if (args->has("json")) {
+    std::cout << report.to_json().dump(2) << "\n";
+  } else {
+    std::cout << report.to_text();
+  }
+  return 0;
+}
+
+}  // namespace smscoach::bot

@@ -1,0 +1,51 @@
+#pragma once
+// Reads a JSON Lines file into objects that remember their line, and checks
+// fields with errors in the `file:line: message` form every content tool prints.
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace smscoach::content {
+
+struct ContentError {
+  std::string file;
+  int line = 0;  // 1-based; 0 when the problem is the file as a whole
+  std::string message;
+
+  std::string to_string() const;  // "file:line: message"
+};
+
+struct JsonlRecord {
+  int line = 0;
+  nlohmann::json value;  // always an object
+};
+
+// Parses text (the contents of `file`): one JSON object a line; blank lines and
+// lines starting with '#' are skipped. Bad lines become errors, not records.
+std::vector<JsonlRecord> parse_jsonl(std::string_view file, std::string_view text,
+                                     std::vector<ContentError>& errors);
+
+// Field checks on one record; each failure appends an error and returns false.
+class RecordChecker {
+ public:
+  RecordChecker(std::string_view file, const JsonlRecord& record,
+                std::vector<ContentError>& errors);
+
+  // A non-empty string field.
+  bool string_field(std::string_view key, std::string& out);
+  // A non-empty array of non-empty strings; `min_count` elements at least.
+  bool string_list(std::string_view key, std::vector<std::string>& out, std::size_t min_count,
+                   bool allow_empty_list = false);
+  void fail(std::string message);
+  bool ok() const { return ok_; }
+
+ private:
+  std::string file_;
+  const JsonlRecord& record_;
+  std::vector<ContentError>& errors_;
+  bool ok_ = true;
+};
+
+}  // namespace smscoach::content

@@ -1,0 +1,44 @@
+#pragma once
+// One turn of the conversation as a pure function: (text, state, knowledge,
+// now) -> (replies, new state). No store, no clock, no sockets.
+
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "dialogue/knowledge.hpp"
+#include "dialogue/texter_state.hpp"
+
+namespace smscoach::dialogue {
+
+using Clock = std::chrono::system_clock;
+
+struct TurnResult {
+  std::vector<std::string> replies;  // empty: say nothing
+  TexterState state;                 // the state after this turn
+  std::string intent;
+  double confidence = 0.0;
+  nlohmann::json entities = nlohmann::json::object();
+  bool erase_history = false;  // delete_data: wipe profile and messages before storing this turn
+};
+
+// What a text means, before any state is consulted beyond the opt-out flag
+// (YES is an opt-in only while opted out). Shared by the live turn, `classify` and `eval`.
+struct Understanding {
+  std::string intent;
+  double confidence = 0.0;
+  nlohmann::json entities = nlohmann::json::object();
+  bool by_compliance_rule = false;  // decided by the keyword/opt-out rules, not the matcher
+};
+Understanding understand(std::string_view text, bool opted_out, const Knowledge& knowledge);
+
+// After this many misunderstood texts in a row, offer a human.
+inline constexpr int kMissesBeforeHumanOffer = 3;
+
+TurnResult respond(std::string_view text, const TexterState& state, const Knowledge& knowledge,
+                   Clock::time_point now);
+
+}  // namespace smscoach::dialogue

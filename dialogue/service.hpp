@@ -1,0 +1,48 @@
+#pragma once
+// Runs one inbound text through the whole path: duplicate check, the texter's
+// state from the store, the pure turn, and one atomic write of everything.
+// Turns of one texter are serialised; different texters run in parallel.
+
+#include <array>
+#include <memory>
+#include <mutex>
+
+#include "common/expected.hpp"
+#include "common/inbound_sms.hpp"
+#include "dialogue/conversation.hpp"
+#include "dialogue/knowledge.hpp"
+#include "dialogue/store/store.hpp"
+
+namespace smscoach::dialogue {
+
+struct HandledTurn {
+  std::vector<std::string> replies;
+  bool duplicate = false;  // already processed: replies are the first answer, nothing changed
+  std::string intent;
+  double confidence = 0.0;
+  nlohmann::json entities = nlohmann::json::object();
+  TexterState state;
+};
+
+class Service {
+ public:
+  Service(Store& store, std::shared_ptr<const Knowledge> knowledge);
+
+  Expected<HandledTurn> handle(const InboundSms& sms, Clock::time_point now);
+
+  // Swaps the knowledge base for new turns; turns under way finish on the old one.
+  void set_knowledge(std::shared_ptr<const Knowledge> knowledge);
+  std::shared_ptr<const Knowledge> knowledge() const;
+
+  Store& store() { return store_; }
+
+ private:
+  std::mutex& turn_lock(std::string_view number);
+
+  Store& store_;
+  mutable std::mutex knowledge_mutex_;
+  std::shared_ptr<const Knowledge> knowledge_;
+  std::array<std::mutex, 64> turn_locks_;  // striped by number
+};
+
+}  // namespace smscoach::dialogue

@@ -1,0 +1,403 @@
+#include "dialogue/store/sqlite_store.hpp"
+
+#include <sqlite3.h>
+
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <unordered_map>
+
+namespace smscoach::dialogue {
+
+namespace {
+
+// Each entry moves the schema one version up; never edit a shipped entry.
+const char* const kMigrations[] = {
+    R"sql(
+    CREATE TABLE texters (
+      number       TEXT PRIMARY KEY,
+      weight_kg    REAL,
+      goal         TEXT NOT NULL DEFAULT '',
+      medications  TEXT NOT NULL DEFAULT '[]',
+      opted_out    INTEGER NOT NULL DEFAULT 0,
+      mode         TEXT NOT NULL DEFAULT 'bot',
+      flagged      INTEGER NOT NULL DEFAULT 0,
+      misses       INTEGER NOT NULL DEFAULT 0,
+      holding_sent INTEGER NOT NULL DEFAULT 0,
+      updated_at   INTEGER NOT NULL
+    );
+    CREATE TABLE messages (
+      id          INTEGER PRIMARY KEY,
+      number      TEXT NOT NULL,
+      direction   TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+      body        TEXT NOT NULL,
+      at_ms       INTEGER NOT NULL,
+      intent      TEXT NOT NULL DEFAULT '',
+      confidence  REAL,
+      author      TEXT NOT NULL,
+      message_sid TEXT
+    );
+    CREATE INDEX messages_by_number ON messages (number, id);
+    CREATE TABLE processed_messages (
+      message_sid TEXT PRIMARY KEY,
+      number      TEXT NOT NULL,
+      replies     TEXT NOT NULL,
+      at_ms       INTEGER NOT NULL
+    );
+    CREATE INDEX processed_by_number ON processed_messages (number);
+    )sql",
+};
+
+Error db_error(sqlite3* db, std::string_view what) {
+  return make_error(ErrorCode::unavailable,
+                    std::string(what) + ": " + (db ? sqlite3_errmsg(db) : "no database"));
+}
+
+// A prepared statement, reset (not finalized) after each use so it is reused.
+class Statement {
+ public:
+  Statement(sqlite3* db, const char* sql) : db_(db) {
+    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr) != SQLITE_OK) {
+      throw std::runtime_error(std::string("sqlite prepare: ") + sqlite3_errmsg(db) + " in " + sql);
+    }
+  }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  // Rebinds from scratch: the previous use is reset and its bindings cleared.
+  Statement& start() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+    next_ = 1;
+    return *this;
+  }
+  Statement& bind(std::string_view s) {
+    sqlite3_bind_text(stmt_, next_++, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Statement& bind(std::int64_t v) {
+    sqlite3_bind_int64(stmt_, next_++, v);
+    return *this;
+  }
+  Statement& bind(double v) {
+    sqlite3_bind_double(stmt_, next_++, v);
+    return *this;
+  }
+  Statement& bind(std::optional<double> v) {
+    if (v) return bind(*v);
+    sqlite3_bind_null(stmt_, next_++);
+    return *this;
+  }
+  // SQLITE_ROW, SQLITE_DONE or an error code.
+  int step() { return sqlite3_step(stmt_); }
+  bool run() {
+    const int rc = step();
+    return rc == SQLITE_DONE || rc == SQLITE_ROW;
+  }
+
+  std::string text(int col) const {
+    const auto* p = sqlite3_column_text(stmt_, col);
+    return p ? std::string(reinterpret_cast<const char*>(p),
+                           static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
+             : std::string();
+  }
+  std::int64_t int64(int col) const { return sqlite3_column_int64(stmt_, col); }
+  std::optional<double> optional_double(int col) const {
+    if (sqlite3_column_type(stmt_, col) == SQLITE_NULL) return std::nullopt;
+    return sqlite3_column_double(stmt_, col);
+  }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+  int next_ = 1;
+};
+
+std::string to_json_text(const std::vector<std::string>& list) {
+  return nlohmann::json(list).dump();
+}
+
+std::vector<std::string> from_json_text(const std::string& text) {
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  std::vector<std::string> out;
+  if (j.is_array()) {
+    for (const auto& item : j) {
+      if (item.is_string()) out.push_back(item.get<std::string>());
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+struct SqliteStore::Impl {
+  sqlite3* db = nullptr;
+  std::mutex mutex;  // one connection, one caller at a time
+  std::unordered_map<const char*, std::unique_ptr<Statement>> statements;
+
+  ~Impl() {
+    statements.clear();
+    if (db) sqlite3_close(db);
+  }
+
+  Statement& prepare(const char* sql) {
+    auto& slot = statements[sql];
+    if (!slot) slot = std::make_unique<Statement>(db, sql);
+    return slot->start();
+  }
+
+  bool exec(const char* sql) { return sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK; }
+
+  // Rolls back unless committed, so an early return never leaves a transaction open.
+  class Transaction {
+   public:
+    explicit Transaction(Impl& impl) : impl_(impl), open_(impl.exec("BEGIN IMMEDIATE")) {}
+    ~Transaction() {
+      if (open_) impl_.exec("ROLLBACK");
+    }
+    bool began() const { return open_; }
+    bool commit() {
+      if (!impl_.exec("COMMIT")) return false;
+      open_ = false;
+      return true;
+    }
+
+   private:
+    Impl& impl_;
+    bool open_;
+  };
+
+  int user_version() {
+    Statement& s = prepare("PRAGMA user_version");
+    return s.step() == SQLITE_ROW ? static_cast<int>(s.int64(0)) : -1;
+  }
+
+  void migrate() {
+    const int have = user_version();
+    const int want = static_cast<int>(std::size(kMigrations));
+    if (have > want) {
+      throw std::runtime_error("database schema version " + std::to_string(have) +
+                               " is newer than this smscoach (" + std::to_string(want) + ")");
+    }
+    for (int v = have; v < want; ++v) {
+      Transaction tx(*this);
+      const std::string bump = "PRAGMA user_version = " + std::to_string(v + 1);
+      if (!tx.began() || !exec(kMigrations[v]) || !exec(bump.c_str()) || !tx.commit()) {
+        throw std::runtime_error("schema migration to version " + std::to_string(v + 1) +
+                                 " failed: " + sqlite3_errmsg(db));
+      }
+    }
+  }
+
+  // False on a database error; `found` tells whether the number has a row.
+  bool read_texter(std::string_view number, TexterState& state, bool& found) {
+    Statement& s = prepare(
+        "SELECT weight_kg, goal, medications, opted_out, mode, flagged, misses, holding_sent "
+        "FROM texters WHERE number = ?");
+    s.bind(number);
+    state = TexterState{};
+    state.number = std::string(number);
+    const int rc = s.step();
+    found = rc == SQLITE_ROW;
+    if (found) {
+      state.weight_kg = s.optional_double(0);
+      state.goal = s.text(1);
+      state.medications = from_json_text(s.text(2));
+      state.opted_out = s.int64(3) != 0;
+      state.mode = parse_mode(s.text(4)).value_or(Mode::bot);
+      state.flagged = s.int64(5) != 0;
+      state.misses = static_cast<int>(s.int64(6));
+      state.holding_sent = s.int64(7) != 0;
+    }
+    return rc == SQLITE_ROW || rc == SQLITE_DONE;
+  }
+
+  bool write_texter(const TexterState& t, std::int64_t now_ms) {
+    return prepare(
+               "INSERT INTO texters (number, weight_kg, goal, medications, opted_out, mode, "
+               "flagged, misses, holding_sent, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+               "ON CONFLICT (number) DO UPDATE SET weight_kg = excluded.weight_kg, "
+               "goal = excluded.goal, medications = excluded.medications, "
+               "opted_out = excluded.opted_out, mode = excluded.mode, flagged = excluded.flagged, "
+               "misses = excluded.misses, holding_sent = excluded.holding_sent, "
+               "updated_at = excluded.updated_at")
+        .bind(t.number)
+        .bind(t.weight_kg)
+        .bind(t.goal)
+        .bind(to_json_text(t.medications))
+        .bind(std::int64_t{t.opted_out})
+        .bind(to_string(t.mode))
+        .bind(std::int64_t{t.flagged})
+        .bind(std::int64_t{t.misses})
+        .bind(std::int64_t{t.holding_sent})
+        .bind(now_ms)
+        .run();
+  }
+
+  bool insert_message(std::string_view number, Direction dir, std::string_view body,
+                      std::int64_t at_ms, std::string_view intent, std::optional<double> confidence,
+                      std::string_view author, std::string_view sid) {
+    return prepare(
+               "INSERT INTO messages (number, direction, body, at_ms, intent, confidence, author, "
+               "message_sid) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        .bind(number)
+        .bind(dir == Direction::in ? "in" : "out")
+        .bind(body)
+        .bind(at_ms)
+        .bind(intent)
+        .bind(confidence)
+        .bind(author)
+        .bind(sid)
+        .run();
+  }
+
+  // Wipes what the texter told us and what we said; the opt-out choice stays.
+  bool erase(std::string_view number, std::string_view keep_sid) {
+    bool found = false;
+    TexterState old;
+    if (!read_texter(number, old, found)) return false;
+    if (!prepare("DELETE FROM messages WHERE number = ?").bind(number).run()) return false;
+    if (!prepare("UPDATE processed_messages SET replies = '[]', number = '' "
+                 "WHERE number = ? AND message_sid <> ?")
+             .bind(number)
+             .bind(keep_sid)
+             .run()) {
+      return false;
+    }
+    if (found && old.opted_out) {
+      TexterState kept;
+      kept.number = std::string(number);
+      kept.opted_out = true;
+      return write_texter(kept, 0);
+    }
+    return prepare("DELETE FROM texters WHERE number = ?").bind(number).run();
+  }
+};
+
+SqliteStore::SqliteStore(const std::filesystem::path& path) : impl_(std::make_unique<Impl>()) {
+  if (path.has_parent_path()) {
+    std::error_code ec;
+    std::filesystem::create_directories(path.parent_path(), ec);
+    if (ec) throw std::runtime_error("cannot create " + path.parent_path().string() + ": " + ec.message());
+  }
+  if (sqlite3_open_v2(path.c_str(), &impl_->db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                      nullptr) != SQLITE_OK) {
+    throw std::runtime_error("cannot open database " + path.string() + ": " +
+                             sqlite3_errmsg(impl_->db));
+  }
+  sqlite3_busy_timeout(impl_->db, 5000);
+  // WAL lets readers run beside the writer; FULL sync makes an acknowledged
+  // text survive power loss, not just a crash.
+  if (!impl_->exec("PRAGMA journal_mode = WAL") || !impl_->exec("PRAGMA synchronous = FULL") ||
+      !impl_->exec("PRAGMA foreign_keys = ON")) {
+    throw std::runtime_error("cannot configure database " + path.string() + ": " +
+                             sqlite3_errmsg(impl_->db));
+  }
+  impl_->migrate();
+}
+
+SqliteStore::~SqliteStore() = default;
+
+int SqliteStore::schema_version() {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->user_version();
+}
+
+Expected<std::optional<std::vector<std::string>>> SqliteStore::processed_replies(
+    std::string_view message_sid) {
+  std::lock_guard lock(impl_->mutex);
+  Statement& s = impl_->prepare("SELECT replies FROM processed_messages WHERE message_sid = ?");
+  s.bind(message_sid);
+  const int rc = s.step();
+  if (rc == SQLITE_ROW) return std::optional<std::vector<std::string>>(from_json_text(s.text(0)));
+  if (rc == SQLITE_DONE) return std::optional<std::vector<std::string>>();
+  return db_error(impl_->db, "reading processed message");
+}
+
+Expected<TexterState> SqliteStore::load_texter(std::string_view number) {
+  std::lock_guard lock(impl_->mutex);
+  bool found = false;
+  TexterState state;
+  if (!impl_->read_texter(number, state, found)) return db_error(impl_->db, "reading texter");
+  return state;
+}
+
+Expected<RecordOutcome> SqliteStore::record_turn(const TurnRecord& turn) {
+  if (turn.sms.message_sid.empty() || turn.sms.from.empty()) {
+    return make_error(ErrorCode::bad_input, "a turn needs a message id and a sender");
+  }
+  std::lock_guard lock(impl_->mutex);
+  Impl::Transaction tx(*impl_);
+  if (!tx.began()) return db_error(impl_->db, "begin");
+
+  Statement& claim = impl_->prepare(
+      "INSERT INTO processed_messages (message_sid, number, replies, at_ms) VALUES (?, ?, ?, ?) "
+      "ON CONFLICT (message_sid) DO NOTHING");
+  if (!claim.bind(turn.sms.message_sid).bind(turn.sms.from).bind(to_json_text(turn.replies))
+           .bind(turn.at_ms).run()) {
+    return db_error(impl_->db, "recording message id");
+  }
+  if (sqlite3_changes(impl_->db) == 0) {
+    Statement& s = impl_->prepare("SELECT replies FROM processed_messages WHERE message_sid = ?");
+    s.bind(turn.sms.message_sid);
+    if (s.step() != SQLITE_ROW) return db_error(impl_->db, "reading processed message");
+    return RecordOutcome{true, from_json_text(s.text(0))};
+  }
+
+  const std::string& number = turn.sms.from;
+  if (turn.erase_history && !impl_->erase(number, turn.sms.message_sid)) {
+    return db_error(impl_->db, "erasing history");
+  }
+  if (!impl_->insert_message(number, Direction::in, turn.sms.body, turn.at_ms, turn.intent,
+                             turn.confidence, "texter", turn.sms.message_sid)) {
+    return db_error(impl_->db, "storing inbound message");
+  }
+  for (const auto& reply : turn.replies) {
+    if (!impl_->insert_message(number, Direction::out, reply, turn.at_ms, turn.intent,
+                               std::nullopt, "bot", "")) {
+      return db_error(impl_->db, "storing reply");
+    }
+  }
+  TexterState state = turn.state;
+  state.number = number;
+  if (!impl_->write_texter(state, turn.at_ms)) return db_error(impl_->db, "storing texter");
+  if (!tx.commit()) return db_error(impl_->db, "commit");
+  return RecordOutcome{false, turn.replies};
+}
+
+Expected<std::vector<StoredMessage>> SqliteStore::messages(std::string_view number) {
+  std::lock_guard lock(impl_->mutex);
+  Statement& s = impl_->prepare(
+      "SELECT id, direction, body, at_ms, intent, author FROM messages WHERE number = ? "
+      "ORDER BY id");
+  s.bind(number);
+  std::vector<StoredMessage> out;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    out.push_back({s.int64(0), std::string(number),
+                   s.text(1) == "in" ? Direction::in : Direction::out, s.text(2), s.int64(3),
+                   s.text(4), s.text(5)});
+  }
+  if (rc != SQLITE_DONE) return db_error(impl_->db, "reading messages");
+  return out;
+}
+
+Status SqliteStore::forget(std::string_view number) {
+  std::lock_guard lock(impl_->mutex);
+  Impl::Transaction tx(*impl_);
+  if (!tx.began()) return db_error(impl_->db, "begin");
+  if (!impl_->erase(number, "")) return db_error(impl_->db, "erasing texter");
+  if (!tx.commit()) return db_error(impl_->db, "commit");
+  return Ok{};
+}
+
+Status SqliteStore::ping() {
+  std::lock_guard lock(impl_->mutex);
+  Statement& s = impl_->prepare("SELECT 1");
+  if (s.step() != SQLITE_ROW) return db_error(impl_->db, "ping");
+  return Ok{};
+}
+
+}  // namespace smscoach::dialogue

@@ -1,0 +1,71 @@
+#pragma once
+// The conversation store: texters, every message in and out, and the provider
+// message ids already processed. SQLite embedded or PostgreSQL shared, one
+// interface. Every method is safe to call from several threads; failures come
+// back as ErrorCode::unavailable, never as exceptions.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/expected.hpp"
+#include "common/inbound_sms.hpp"
+#include "dialogue/texter_state.hpp"
+
+namespace smscoach::dialogue {
+
+enum class Direction { in, out };
+
+struct StoredMessage {
+  std::int64_t id = 0;
+  std::string number;
+  Direction direction = Direction::in;
+  std::string body;
+  std::int64_t at_ms = 0;  // Unix time, milliseconds
+  std::string intent;      // inbound: what we understood; outbound: what it answered
+  std::string author;      // "texter", "bot" or "operator:NAME"
+};
+
+// One inbound text and everything it caused, written in one transaction.
+struct TurnRecord {
+  InboundSms sms;
+  std::int64_t at_ms = 0;
+  std::string intent;
+  double confidence = 0.0;
+  std::vector<std::string> replies;
+  TexterState state;           // the texter after the turn
+  bool erase_history = false;  // delete the texter's messages and profile first
+};
+
+struct RecordOutcome {
+  bool duplicate = false;  // the message id was already processed: nothing written
+  std::vector<std::string> replies;  // for a duplicate, what the first delivery answered
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // The replies first given to this provider message id, if it was processed.
+  virtual Expected<std::optional<std::vector<std::string>>> processed_replies(
+      std::string_view message_sid) = 0;
+
+  // The texter's state; a fresh default state for a number never seen.
+  virtual Expected<TexterState> load_texter(std::string_view number) = 0;
+
+  // Atomically: the message id, the inbound text, the replies, the new state.
+  virtual Expected<RecordOutcome> record_turn(const TurnRecord& turn) = 0;
+
+  // Oldest first.
+  virtual Expected<std::vector<StoredMessage>> messages(std::string_view number) = 0;
+
+  // Erases profile, messages and replies of one texter; keeps an opt-out.
+  virtual Status forget(std::string_view number) = 0;
+
+  // Readiness: the store answers a trivial query.
+  virtual Status ping() = 0;
+};
+
+}  // namespace smscoach::dialogue

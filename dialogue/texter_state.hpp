@@ -1,0 +1,35 @@
+#pragma once
+// Everything the line remembers about one texter between turns.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace smscoach::dialogue {
+
+enum class Mode { bot, human };
+std::string_view to_string(Mode mode);
+std::optional<Mode> parse_mode(std::string_view s);
+
+struct TexterState {
+  std::string number;  // E.164
+  std::optional<double> weight_kg;
+  std::string goal;  // "" unknown, else lose_fat | build_muscle | maintain | endurance
+  std::vector<std::string> medications;  // generic names, lower case
+  bool opted_out = false;
+  Mode mode = Mode::bot;
+  bool flagged = false;       // a human should review this conversation
+  int misses = 0;             // texts in a row we did not understand
+  bool holding_sent = false;  // the one holding message of a human handoff went out
+
+  bool operator==(const TexterState&) const = default;
+};
+
+// The `state` object of `smscoach chat` (SPEC): weight_kg, goal, medications,
+// opted_out, mode, flagged.
+nlohmann::json state_to_json(const TexterState& state);
+
+}  // namespace smscoach::dialogue

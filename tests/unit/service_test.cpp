@@ -1,0 +1,92 @@
+#include <catch2/catch.hpp>
+
+#include <thread>
+
+#include "content/loader.hpp"
+#include "dialogue/service.hpp"
+#include "dialogue/store/sqlite_store.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace smscoach;
+using namespace smscoach::dialogue;
+
+namespace {
+
+std::shared_ptr<const Knowledge> shipped() {
+  auto r = content::load_knowledge_base(SMSCOACH_CONTENT_DIR);
+  if (!r.ok()) throw std::runtime_error(r.errors.front().to_string());
+  return std::make_shared<const Knowledge>(std::move(r.kb));
+}
+
+}  // namespace
+
+TEST_CASE("the service stores each turn and answers repeats from the store") {
+  test::TempDir dir;
+  SqliteStore store(dir.path() / "s.db");
+  Service service(store, shipped());
+  const InboundSms sms{"SM100", "+15557654321", "+15550001111", "what is lean mass"};
+  auto first = service.handle(sms, Clock::now());
+  REQUIRE(first);
+  CHECK_FALSE(first->duplicate);
+  CHECK(first->intent == "faq.what_is_lean_mass");
+  REQUIRE(first->replies.size() == 1);
+
+  auto again = service.handle(sms, Clock::now());
+  REQUIRE(again);
+  CHECK(again->duplicate);
+  CHECK(again->replies == first->replies);
+  CHECK(store.messages(sms.from)->size() == 2);
+}
+
+TEST_CASE("the service refuses a text without sender or id") {
+  test::TempDir dir;
+  SqliteStore store(dir.path() / "s.db");
+  Service service(store, shipped());
+  auto r = service.handle({"SM1", "", "", "hi"}, Clock::now());
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == ErrorCode::bad_input);
+  auto r2 = service.handle({"", "+15551112222", "", "hi"}, Clock::now());
+  REQUIRE_FALSE(r2);
+  CHECK(r2.error().code == ErrorCode::bad_input);
+}
+
+TEST_CASE("concurrent texts from one texter are all stored, none lost") {
+  test::TempDir dir;
+  SqliteStore store(dir.path() / "s.db");
+  Service service(store, shipped());
+  constexpr int kThreads = 4, kEach = 15;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        const std::string sid = "SM" + std::to_string(t) + "_" + std::to_string(i);
+        // Half go to one shared number, half to a number per thread.
+        const std::string from = i % 2 ? "+15550000000" : "+1555000000" + std::to_string(t + 1);
+        if (!service.handle({sid, from, "", "hello"}, Clock::now())) ++failures;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  CHECK(failures == 0);
+  std::size_t inbound = 0;
+  for (const char* n : {"+15550000000", "+15550000001", "+15550000002", "+15550000003",
+                        "+15550000004"}) {
+    for (const auto& m : *store.messages(n)) inbound += m.direction == Direction::in;
+  }
+  CHECK(inbound == kThreads * kEach);
+}
+
+TEST_CASE("a swapped knowledge base answers new turns") {
+  test::TempDir dir;
+  SqliteStore store(dir.path() / "s.db");
+  auto k = shipped();
+  Service service(store, k);
+  auto kb = k->kb;
+  kb.program.greeting = "Swapped greeting.";
+  service.set_knowledge(std::make_shared<const Knowledge>(std::move(kb)));
+  auto r = service.handle({"SM1", "+15551112222", "", "hello"}, Clock::now());
+  REQUIRE(r);
+  REQUIRE(r->replies.size() == 1);
+  CHECK(r->replies[0] == "Swapped greeting.");
+}

@@ -1,0 +1,166 @@
+#include <catch2/catch.hpp>
+
+#include <sqlite3.h>
+
+#include <cstdio>
+
+#include "dialogue/store/sqlite_store.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace smscoach;
+using namespace smscoach::dialogue;
+
+namespace {
+
+TurnRecord turn(const std::string& sid, const std::string& from, const std::string& body,
+                std::vector<std::string> replies, TexterState state = {}) {
+  TurnRecord r;
+  r.sms = InboundSms{sid, from, "+15550001111", body};
+  r.at_ms = 1'700'000'000'000;
+  r.intent = "greeting";
+  r.confidence = 0.8;
+  r.replies = std::move(replies);
+  state.number = from;
+  r.state = std::move(state);
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("a new store migrates its schema and knows no one") {
+  test::TempDir dir;
+  SqliteStore store(dir.path() / "sub" / "s.db");
+  CHECK(store.schema_version() == 1);
+  CHECK(store.ping().has_value());
+  auto t = store.load_texter("+15551234567");
+  REQUIRE(t);
+  CHECK(t->number == "+15551234567");
+  CHECK_FALSE(t->weight_kg);
+  CHECK_FALSE(t->opted_out);
+  CHECK(t->mode == Mode::bot);
+  auto none = store.processed_replies("SM1");
+  REQUIRE(none);
+  CHECK_FALSE(none->has_value());
+}
+
+TEST_CASE("a turn is stored whole and survives reopening") {
+  test::TempDir dir;
+  const auto path = dir.path() / "s.db";
+  TexterState state;
+  state.weight_kg = 81.5;
+  state.goal = "lose_fat";
+  state.medications = {"sertraline", "metformin"};
+  state.opted_out = true;
+  state.mode = Mode::human;
+  state.flagged = true;
+  state.misses = 2;
+  state.holding_sent = true;
+  {
+    SqliteStore store(path);
+    auto r = store.record_turn(turn("SM1", "+15551234567", "hi \"there\" & <you>", {"one", "two"}, state));
+    REQUIRE(r);
+    CHECK_FALSE(r->duplicate);
+  }
+  SqliteStore store(path);
+  auto t = store.load_texter("+15551234567");
+  REQUIRE(t);
+  state.number = "+15551234567";
+  CHECK(*t == state);
+  auto msgs = store.messages("+15551234567");
+  REQUIRE(msgs);
+  REQUIRE(msgs->size() == 3);
+  CHECK((*msgs)[0].direction == Direction::in);
+  CHECK((*msgs)[0].body == "hi \"there\" & <you>");
+  CHECK((*msgs)[0].author == "texter");
+  CHECK((*msgs)[0].intent == "greeting");
+  CHECK((*msgs)[1].direction == Direction::out);
+  CHECK((*msgs)[1].author == "bot");
+  CHECK((*msgs)[2].body == "two");
+  auto replies = store.processed_replies("SM1");
+  REQUIRE(replies);
+  REQUIRE(replies->has_value());
+  CHECK(**replies == std::vector<std::string>{"one", "two"});
+}
+
+TEST_CASE("a repeated message id changes nothing and returns the first replies") {
+  test::TempDir dir;
+  SqliteStore store(dir.path() / "s.db");
+  REQUIRE(store.record_turn(turn("SM1", "+15551234567", "first", {"answer one"})));
+  TexterState changed;
+  changed.goal = "endurance";
+  auto again = store.record_turn(turn("SM1", "+15551234567", "first", {"other"}, changed));
+  REQUIRE(again);
+  CHECK(again->duplicate);
+  CHECK(again->replies == std::vector<std::string>{"answer one"});
+  CHECK(store.messages("+15551234567")->size() == 2);
+  CHECK(store.load_texter("+15551234567")->goal.empty());
+}
+
+TEST_CASE("a turn without a message id or sender is refused") {
+  test::TempDir dir;
+  SqliteStore store(dir.path() / "s.db");
+  auto r = store.record_turn(turn("", "+15551234567", "x", {}));
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == ErrorCode::bad_input);
+}
+
+TEST_CASE("forget erases profile and messages but keeps an opt-out") {
+  test::TempDir dir;
+  SqliteStore store(dir.path() / "s.db");
+  TexterState opted;
+  opted.opted_out = true;
+  opted.weight_kg = 70;
+  REQUIRE(store.record_turn(turn("SM1", "+15550000001", "STOP", {"bye"}, opted)));
+  TexterState plain;
+  plain.goal = "maintain";
+  REQUIRE(store.record_turn(turn("SM2", "+15550000002", "hi", {"hello"}, plain)));
+  REQUIRE(store.record_turn(turn("SM3", "+15550000003", "hi", {"hello"})));
+
+  REQUIRE(store.forget("+15550000001"));
+  REQUIRE(store.forget("+15550000002"));
+  auto one = store.load_texter("+15550000001");
+  CHECK(one->opted_out);
+  CHECK_FALSE(one->weight_kg);
+  CHECK(store.messages("+15550000001")->empty());
+  CHECK(store.processed_replies("SM1")->value().empty());  // the id stays, its reply text goes
+  CHECK(store.load_texter("+15550000002")->goal.empty());
+  CHECK(store.messages("+15550000002")->empty());
+  CHECK(store.messages("+15550000003")->size() == 2);  // others untouched
+}
+
+TEST_CASE("a turn that erases history keeps only itself") {
+  test::TempDir dir;
+  SqliteStore store(dir.path() / "s.db");
+  REQUIRE(store.record_turn(turn("SM1", "+15550000001", "im 80kg", {"noted"})));
+  auto erase = turn("SM2", "+15550000001", "delete my data", {"done"});
+  erase.erase_history = true;
+  REQUIRE(store.record_turn(erase));
+  auto msgs = store.messages("+15550000001");
+  REQUIRE(msgs->size() == 2);
+  CHECK((*msgs)[0].body == "delete my data");
+  CHECK(store.processed_replies("SM1")->value().empty());
+  CHECK(store.processed_replies("SM2")->value() == std::vector<std::string>{"done"});
+}
+
+TEST_CASE("a database newer than the program is refused at open") {
+  test::TempDir dir;
+  const auto path = dir.path() / "s.db";
+  { SqliteStore store(path); }
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(db, "PRAGMA user_version = 99", nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(db);
+  CHECK_THROWS_WITH(SqliteStore(path), Catch::Contains("newer than this smscoach"));
+}
+
+TEST_CASE("a file that is not a database is refused at open with a reason") {
+  test::TempDir dir;
+  const auto path = dir.path() / "s.db";
+  {
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    REQUIRE(f);
+    for (int i = 0; i < 64; ++i) std::fputs("this is not a database file at all......", f);
+    std::fclose(f);
+  }
+  CHECK_THROWS_WITH(SqliteStore(path), Catch::Contains("database"));
+}
