@@ -72,7 +72,9 @@ TEST_CASE("concurrent texts from one texter are all stored, none lost") {
   std::size_t inbound = 0;
   for (const char* n : {"+15550000000", "+15550000001", "+15550000002", "+15550000003",
                         "+15550000004"}) {
-    for (const auto& m : *store.messages(n)) inbound += m.direction == Direction::in;
+    const auto messages = store.messages(n);
+    REQUIRE(messages);
+    for (const auto& m : *messages) inbound += m.direction == Direction::in;
   }
   CHECK(inbound == kThreads * kEach);
 }

@@ -1,0 +1,70 @@
+#include "gateway/router.hpp"
+
+#include <string_view>
+#include <utility>
+
+#include "common/mask.hpp"
+#include "gateway/error_response.hpp"
+#include "gateway/twiml.hpp"
+
+namespace smscoach::gateway {
+
+namespace {
+
+constexpr std::string_view kTwilioPath = "/sms/twilio";
+constexpr std::string_view kHealthPath = "/healthz";
+constexpr std::string_view kReadyPath = "/readyz";
+
+HttpResponse text_response(std::string body) {
+  HttpResponse response;
+  response.body = std::move(body);
+  return response;
+}
+
+HttpResponse method_not_allowed(std::string allowed) {
+  HttpResponse response = error_response(405, "method not allowed");
+  response.extra_headers.emplace_back("Allow", std::move(allowed));
+  return response;
+}
+
+}  // namespace
+
+Router::Router(SmsApplication& app, WebhookSecurity security)
+    : app_(app), security_(std::move(security)) {}
+
+Route Router::route(const HttpRequest& request) const {
+  const std::string_view path = request.path();
+
+  if (path == kTwilioPath) {
+    if (request.method != "POST") return {method_not_allowed("POST"), {}};
+    WebhookDecode decoded = decode_twilio_webhook(request, security_);
+    if (!decoded.ok()) return {decoded.error(), {}};
+    std::string masked_from = mask_number(decoded.sms().from);
+    auto job = [&app = app_, sms = std::get<InboundSms>(std::move(decoded.result))] {
+      auto replies = app.handle_sms(sms);
+      if (!replies) return response_for_error(replies.error());
+      HttpResponse response;
+      response.content_type = "text/xml";
+      response.body = twiml_response(*replies);
+      return response;
+    };
+    return {std::function<HttpResponse()>(std::move(job)), std::move(masked_from)};
+  }
+
+  if (path == kHealthPath) {
+    if (request.method != "GET") return {method_not_allowed("GET"), {}};
+    return {text_response("ok"), {}};
+  }
+
+  if (path == kReadyPath) {
+    if (request.method != "GET") return {method_not_allowed("GET"), {}};
+    auto job = [&app = app_] {
+      return app.ready() ? text_response("ready") : error_response(503, "not ready");
+    };
+    return {std::function<HttpResponse()>(std::move(job)), {}};
+  }
+
+  return {error_response(404, "not found"), {}};
+}
+
+}  // namespace smscoach::gateway

@@ -1,0 +1,41 @@
+#pragma once
+// Which endpoint answers a request, and how: a function of the request alone,
+// so every route is testable without sockets. Work that blocks (the
+// application, the readiness probe) comes back as a job for the worker pool.
+
+#include <functional>
+#include <string>
+#include <variant>
+
+#include "gateway/http_types.hpp"
+#include "gateway/sms_application.hpp"
+#include "gateway/twilio_webhook.hpp"
+
+namespace smscoach::gateway {
+
+struct Route {
+  // Either the response, or a blocking job that produces it. The job may
+  // throw; the caller turns that into a 500.
+  std::variant<HttpResponse, std::function<HttpResponse()>> action;
+  // The sender, masked, for the request log line; empty when there is none.
+  std::string masked_from;
+};
+
+class Router {
+ public:
+  // `app` must outlive the router and every job it returns.
+  Router(SmsApplication& app, WebhookSecurity security);
+
+  //   POST /sms/twilio -> decode_twilio_webhook, then app.handle_sms (a job):
+  //                       200 text/xml TwiML of the replies, or response_for_error
+  //   GET /healthz     -> 200 "ok"
+  //   GET /readyz      -> app.ready() (a job): 200 "ready" or 503 "not ready"
+  // A known path with another method -> 405 with Allow; anything else -> 404.
+  Route route(const HttpRequest& request) const;
+
+ private:
+  SmsApplication& app_;
+  WebhookSecurity security_;
+};
+
+}  // namespace smscoach::gateway

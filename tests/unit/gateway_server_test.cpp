@@ -1,0 +1,509 @@
+// The server over real loopback sockets, with a plain POSIX client so that
+// every byte on the wire is the test's choice.
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <csignal>
+#include <future>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+#include "gateway/form.hpp"
+#include "gateway/server.hpp"
+#include "gateway/signature.hpp"
+#include "gateway_fake_sms_application.hpp"
+
+using namespace smscoach::gateway;
+using namespace std::chrono_literals;
+using smscoach::ErrorCode;
+using smscoach::gateway::testing::FakeSmsApplication;
+
+namespace {
+
+struct RawResponse {
+  int status = 0;
+  std::map<std::string, std::string> headers;  // names lower-cased
+  std::string body;
+
+  std::string header(const std::string& name) const {
+    auto it = headers.find(name);
+    return it == headers.end() ? std::string{} : it->second;
+  }
+};
+
+// Throws instead of using Catch's macros, which are not thread-safe: the
+// concurrency test drives several connections from threads of its own.
+void ensure(bool condition, const char* what) {
+  if (!condition) throw std::runtime_error(std::string("client: ") + what);
+}
+
+class Connection {
+ public:
+  explicit Connection(std::uint16_t port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    ensure(fd_ >= 0, "socket");
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ensure(::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0, "connect");
+  }
+  ~Connection() { ::close(fd_); }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  void send(std::string_view bytes) {
+    while (!bytes.empty()) {
+      const ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+      ensure(n > 0, "send");
+      bytes.remove_prefix(static_cast<std::size_t>(n));
+    }
+  }
+
+  // Reads one response (Content-Length framed, as the server always is).
+  RawResponse read_response() {
+    std::size_t header_end;
+    while ((header_end = pending_.find("\r\n\r\n")) == std::string::npos) {
+      ensure(fill(), "no complete response header");
+    }
+    RawResponse response;
+    const std::string head = pending_.substr(0, header_end);
+    pending_.erase(0, header_end + 4);
+    std::size_t line_end = head.find("\r\n");
+    const std::string status_line = head.substr(0, line_end);
+    ensure(status_line.rfind("HTTP/1.", 0) == 0, "not an HTTP status line");
+    response.status = std::stoi(status_line.substr(9, 3));
+    while (line_end != std::string::npos) {
+      const std::size_t start = line_end + 2;
+      line_end = head.find("\r\n", start);
+      const std::string line = head.substr(start, line_end - start);
+      const std::size_t colon = line.find(':');
+      std::string name = line.substr(0, colon);
+      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      response.headers[name] = line.substr(line.find_first_not_of(' ', colon + 1));
+    }
+    if (response.status < 200) return response;  // 100 Continue has no body
+    ensure(response.headers.count("content-length") == 1, "no Content-Length");
+    const auto length = std::stoul(response.headers["content-length"]);
+    while (pending_.size() < length) ensure(fill(), "body shorter than Content-Length");
+    response.body = pending_.substr(0, length);
+    pending_.erase(0, length);
+    return response;
+  }
+
+  // True when the server closed the connection within `timeout`.
+  bool closed_by_peer(std::chrono::milliseconds timeout = 3000ms) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 50) > 0) {
+        char buf[4096];
+        const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+        if (n <= 0) return true;
+      }
+    }
+    return false;
+  }
+
+ private:
+  bool fill() {
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, 5000) <= 0) return false;
+    char buf[4096];
+    const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+    if (n <= 0) return false;
+    pending_.append(buf, static_cast<std::size_t>(n));
+    return true;
+  }
+
+  int fd_;
+  std::string pending_;
+};
+
+std::string http_request(const std::string& method, const std::string& target,
+                         const std::string& body = {},
+                         const std::string& content_type = "application/x-www-form-urlencoded",
+                         const std::string& extra_headers = {}) {
+  std::string out = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+  if (!body.empty() || method == "POST") {
+    out += "Content-Type: " + content_type + "\r\nContent-Length: " + std::to_string(body.size()) +
+           "\r\n";
+  }
+  return out + extra_headers + "\r\n" + body;
+}
+
+RawResponse exchange(std::uint16_t port, const std::string& request) {
+  Connection connection(port);
+  connection.send(request);
+  return connection.read_response();
+}
+
+const std::string kSms =
+    "MessageSid=SM11111111111111111111111111111111&From=%2B15551234567&To=%2B15557654321"
+    "&Body=how+much+creatine";
+
+// A server on an ephemeral loopback port, served by a background thread.
+class RunningServer {
+ public:
+  explicit RunningServer(SmsApplication& app, ServerConfig config = {}) {
+    config.address = "127.0.0.1";
+    config.port = 0;
+    server_ = std::make_unique<Server>(std::move(config), app);
+    thread_ = std::thread([this] {
+      server_->run();
+      finished_.set_value();
+    });
+  }
+  ~RunningServer() {
+    server_->stop();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  std::uint16_t port() const { return server_->port(); }
+  Server& server() { return *server_; }
+  // Waits for run() to return.
+  bool finished_within(std::chrono::milliseconds timeout) {
+    return finished_future_.wait_for(timeout) == std::future_status::ready;
+  }
+
+ private:
+  std::unique_ptr<Server> server_;
+  std::promise<void> finished_;
+  std::future<void> finished_future_ = finished_.get_future();
+  std::thread thread_;
+};
+
+}  // namespace
+
+TEST_CASE("server answers a webhook with TwiML", "[gateway][server]") {
+  FakeSmsApplication app;
+  app.reply_with({"Take 3-5 g a day <daily>"});
+  RunningServer server(app);
+
+  const RawResponse response = exchange(server.port(), http_request("POST", "/sms/twilio", kSms));
+  CHECK(response.status == 200);
+  CHECK(response.header("content-type") == "text/xml");
+  CHECK(response.header("server") == "smscoach");
+  CHECK(response.header("content-length") == std::to_string(response.body.size()));
+  CHECK(
+      response.body ==
+      R"(<?xml version="1.0" encoding="UTF-8"?><Response><Message>Take 3-5 g a day &lt;daily&gt;</Message></Response>)");
+  REQUIRE(app.calls().size() == 1);
+  CHECK(app.calls()[0].from == "+15551234567");
+  CHECK(app.calls()[0].body == "how much creatine");
+}
+
+TEST_CASE("server answers an empty Response when there is nothing to say", "[gateway][server]") {
+  FakeSmsApplication app;
+  RunningServer server(app);
+  const RawResponse response = exchange(server.port(), http_request("POST", "/sms/twilio", kSms));
+  CHECK(response.status == 200);
+  CHECK(response.body == R"(<?xml version="1.0" encoding="UTF-8"?><Response/>)");
+}
+
+TEST_CASE("server checks the Twilio signature when it has a token", "[gateway][server]") {
+  FakeSmsApplication app;
+  ServerConfig config;
+  config.public_url = "https://sms.example.com";
+  config.twilio_auth_token = "12345";
+  RunningServer server(app, config);
+
+  const auto form = parse_form(kSms);
+  REQUIRE(form.has_value());
+  const std::string signature =
+      twilio_signature("12345", "https://sms.example.com/sms/twilio", *form);
+
+  CHECK(exchange(server.port(),
+                 http_request("POST", "/sms/twilio", kSms, "application/x-www-form-urlencoded",
+                              "X-Twilio-Signature: " + signature + "\r\n"))
+            .status == 200);
+  const RawResponse forged =
+      exchange(server.port(),
+               http_request("POST", "/sms/twilio", kSms + "x", "application/x-www-form-urlencoded",
+                            "X-Twilio-Signature: " + signature + "\r\n"));
+  CHECK(forged.status == 403);
+  CHECK(exchange(server.port(), http_request("POST", "/sms/twilio", kSms)).status == 403);
+  CHECK(app.calls().size() == 1);
+}
+
+TEST_CASE("server answers 404, 405, 415 and 400", "[gateway][server]") {
+  FakeSmsApplication app;
+  RunningServer server(app);
+
+  CHECK(exchange(server.port(), http_request("GET", "/nope")).status == 404);
+
+  const RawResponse not_allowed = exchange(server.port(), http_request("GET", "/sms/twilio"));
+  CHECK(not_allowed.status == 405);
+  CHECK(not_allowed.header("allow") == "POST");
+
+  CHECK(exchange(server.port(), http_request("POST", "/sms/twilio", kSms, "application/json"))
+            .status == 415);
+
+  const RawResponse bad = exchange(server.port(), http_request("POST", "/sms/twilio", "From=%zz"));
+  CHECK(bad.status == 400);
+  CHECK_THAT(bad.body, Catch::Contains("percent escape"));
+
+  const RawResponse missing =
+      exchange(server.port(), http_request("POST", "/sms/twilio", "MessageSid=SM1&From=%2B1"));
+  CHECK(missing.status == 400);
+  CHECK_THAT(missing.body, Catch::Contains("Body"));
+  CHECK(app.calls().empty());
+}
+
+TEST_CASE("server answers 400 to a request that is not HTTP, then closes", "[gateway][server]") {
+  FakeSmsApplication app;
+  RunningServer server(app);
+  Connection connection(server.port());
+  connection.send("GARBAGE\r\n\r\n");
+  CHECK(connection.read_response().status == 400);
+  CHECK(connection.closed_by_peer());
+}
+
+TEST_CASE("server refuses an oversized body with 413 and closes", "[gateway][server]") {
+  FakeSmsApplication app;
+  ServerConfig config;
+  config.body_limit = 1024;
+  RunningServer server(app, config);
+
+  Connection connection(server.port());
+  connection.send(http_request("POST", "/sms/twilio", kSms + "&Pad=" + std::string(4096, 'a')));
+  const RawResponse response = connection.read_response();
+  CHECK(response.status == 413);
+  CHECK_THAT(response.body, Catch::Contains("1024"));
+  CHECK(response.header("connection") == "close");
+  CHECK(connection.closed_by_peer());
+  CHECK(app.calls().empty());
+
+  // A body just under the limit is fine.
+  CHECK(exchange(server.port(), http_request("POST", "/sms/twilio", kSms)).status == 200);
+}
+
+TEST_CASE("server answers 503 when the application is unavailable", "[gateway][server]") {
+  FakeSmsApplication app;
+  app.fail_with(ErrorCode::unavailable, "store unavailable");
+  RunningServer server(app);
+  const RawResponse response = exchange(server.port(), http_request("POST", "/sms/twilio", kSms));
+  CHECK(response.status == 503);
+  CHECK(response.body == "store unavailable");
+}
+
+TEST_CASE("server turns a throwing application into a 500 and keeps serving", "[gateway][server]") {
+  FakeSmsApplication app;
+  app.throw_on_handle();
+  RunningServer server(app);
+  CHECK(exchange(server.port(), http_request("POST", "/sms/twilio", kSms)).status == 500);
+  CHECK(exchange(server.port(), http_request("GET", "/healthz")).status == 200);
+}
+
+TEST_CASE("server answers health and readiness", "[gateway][server]") {
+  FakeSmsApplication app;
+  RunningServer server(app);
+
+  const RawResponse health = exchange(server.port(), http_request("GET", "/healthz"));
+  CHECK(health.status == 200);
+  CHECK(health.body == "ok");
+
+  const RawResponse ready = exchange(server.port(), http_request("GET", "/readyz"));
+  CHECK(ready.status == 200);
+  CHECK(ready.body == "ready");
+
+  app.set_ready(false);
+  const RawResponse not_ready = exchange(server.port(), http_request("GET", "/readyz"));
+  CHECK(not_ready.status == 503);
+  CHECK(app.ready_calls() == 2);
+}
+
+TEST_CASE("server keeps a connection alive across requests", "[gateway][server]") {
+  FakeSmsApplication app;
+  app.reply_with({"hi"});
+  RunningServer server(app);
+  Connection connection(server.port());
+
+  connection.send(http_request("GET", "/healthz"));
+  const RawResponse first = connection.read_response();
+  CHECK(first.status == 200);
+  CHECK(first.header("connection") != "close");
+
+  connection.send(http_request("POST", "/sms/twilio", kSms));
+  CHECK(connection.read_response().status == 200);
+
+  // Two requests in one write are answered in order.
+  connection.send(http_request("GET", "/nope") + http_request("GET", "/healthz"));
+  CHECK(connection.read_response().status == 404);
+  CHECK(connection.read_response().status == 200);
+
+  // "Connection: close" is honoured.
+  connection.send(http_request("GET", "/healthz", {}, {}, "Connection: close\r\n"));
+  CHECK(connection.read_response().header("connection") == "close");
+  CHECK(connection.closed_by_peer());
+}
+
+TEST_CASE("server answers Expect: 100-continue before reading the body", "[gateway][server]") {
+  FakeSmsApplication app;
+  RunningServer server(app);
+  Connection connection(server.port());
+  std::string request = http_request(
+      "POST", "/sms/twilio", kSms, "application/x-www-form-urlencoded", "Expect: 100-continue\r\n");
+  const std::size_t head_end = request.find("\r\n\r\n") + 4;
+  connection.send(request.substr(0, head_end));
+  CHECK(connection.read_response().status == 100);
+  connection.send(request.substr(head_end));
+  CHECK(connection.read_response().status == 200);
+}
+
+TEST_CASE("server closes a connection that sends nothing within the timeout", "[gateway][server]") {
+  FakeSmsApplication app;
+  ServerConfig config;
+  config.timeout = std::chrono::seconds(1);
+  RunningServer server(app, config);
+  Connection connection(server.port());
+  connection.send("GET /healthz HTTP/1.1\r\n");  // and never the rest
+  CHECK(connection.closed_by_peer(4000ms));
+}
+
+TEST_CASE("server stop() returns promptly, even with an idle connection open",
+          "[gateway][server]") {
+  FakeSmsApplication app;
+  RunningServer server(app);
+  Connection idle(server.port());
+  idle.send(http_request("GET", "/healthz"));
+  REQUIRE(idle.read_response().status == 200);
+
+  const auto start = std::chrono::steady_clock::now();
+  server.server().stop();
+  REQUIRE(server.finished_within(2s));
+  CHECK(std::chrono::steady_clock::now() - start < 1s);
+  CHECK(idle.closed_by_peer(1000ms));
+  server.server().stop();  // a second stop is harmless
+}
+
+TEST_CASE("server stop() lets an in-flight request finish", "[gateway][server]") {
+  // An application that blocks until the test lets it go.
+  class SlowApplication : public FakeSmsApplication {
+   public:
+    smscoach::Expected<std::vector<std::string>> handle_sms(
+        const smscoach::InboundSms& sms) override {
+      {
+        std::unique_lock lock(mutex_);
+        entered_ = true;
+        cv_.notify_all();
+        cv_.wait(lock, [this] { return released_; });
+      }
+      return FakeSmsApplication::handle_sms(sms);
+    }
+    void wait_until_entered() {
+      std::unique_lock lock(mutex_);
+      REQUIRE(cv_.wait_for(lock, 5s, [this] { return entered_; }));
+    }
+    void release() {
+      const std::lock_guard lock(mutex_);
+      released_ = true;
+      cv_.notify_all();
+    }
+
+   private:
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    bool entered_ = false;
+    bool released_ = false;
+  };
+
+  SlowApplication app;
+  app.reply_with({"done"});
+  RunningServer server(app);
+  Connection connection(server.port());
+  connection.send(http_request("POST", "/sms/twilio", kSms));
+  app.wait_until_entered();
+
+  server.server().stop();
+  CHECK_FALSE(server.finished_within(300ms));
+  app.release();
+  const RawResponse response = connection.read_response();
+  CHECK(response.status == 200);
+  CHECK_THAT(response.body, Catch::Contains("done"));
+  CHECK(response.header("connection") == "close");
+  CHECK(server.finished_within(2s));
+}
+
+TEST_CASE("server reloads on SIGHUP and stops on SIGTERM", "[gateway][server]") {
+  FakeSmsApplication app;
+  std::atomic<int> reloads{0};
+  ServerConfig config;
+  config.on_reload = [&reloads] { reloads++; };
+  RunningServer server(app, config);
+  // Once a request is answered, run() has installed its signal handlers.
+  REQUIRE(exchange(server.port(), http_request("GET", "/healthz")).status == 200);
+
+  std::raise(SIGHUP);
+  for (int i = 0; i < 100 && reloads == 0; ++i) std::this_thread::sleep_for(20ms);
+  CHECK(reloads == 1);
+  CHECK(exchange(server.port(), http_request("GET", "/healthz")).status == 200);
+
+  std::raise(SIGTERM);
+  CHECK(server.finished_within(2s));
+}
+
+TEST_CASE("server serves many connections at once on several threads", "[gateway][server]") {
+  FakeSmsApplication app;
+  app.reply_with({"ok"});
+  ServerConfig config;
+  config.io_threads = 3;
+  config.worker_threads = 3;
+  RunningServer server(app, config);
+
+  constexpr int kClients = 8;
+  constexpr int kRequestsEach = 25;
+  std::atomic<int> successes{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < kClients; ++c) {
+    clients.emplace_back([&, c] {
+      try {
+        Connection connection(server.port());
+        for (int i = 0; i < kRequestsEach; ++i) {
+          const bool sms = (i + c) % 2 == 0;
+          connection.send(sms ? http_request("POST", "/sms/twilio", kSms)
+                              : http_request("GET", "/readyz"));
+          if (connection.read_response().status == 200) successes++;
+        }
+      } catch (const std::exception&) {
+        // counted as missing successes below
+      }
+    });
+  }
+  for (auto& client : clients) client.join();
+  CHECK(successes == kClients * kRequestsEach);
+  CHECK(app.calls().size() == kClients * kRequestsEach / 2);
+}
+
+TEST_CASE("server stop() before run() makes run() return at once", "[gateway][server]") {
+  FakeSmsApplication app;
+  ServerConfig config;
+  config.port = 0;
+  Server server(config, app);
+  server.stop();
+  const auto start = std::chrono::steady_clock::now();
+  server.run();
+  CHECK(std::chrono::steady_clock::now() - start < 1s);
+}
+
+TEST_CASE("server refuses to start on an address it cannot bind", "[gateway][server]") {
+  FakeSmsApplication app;
+  RunningServer first(app);
+  ServerConfig config;
+  config.address = "127.0.0.1";
+  config.port = first.port();
+  // reuse_address does not allow two listeners on one port on Linux.
+  CHECK_THROWS_AS(Server(config, app), std::runtime_error);
+  config.address = "not an address";
+  config.port = 0;
+  CHECK_THROWS_AS(Server(config, app), std::runtime_error);
+}
