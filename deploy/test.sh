@@ -16,6 +16,10 @@ cmake --build build/test -j"$jobs"
 echo "== all tests"
 ctest --test-dir build/test --output-on-failure -j"$jobs"
 
+echo "== build (Release, as deploy/serve.sh builds it)"
+cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
+cmake --build build/release --target smscoach -j"$jobs"
+
 echo "== build (ASan + UBSan)"
 cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DSMSCOACH_SANITIZE=ON >/dev/null
 cmake --build build/asan -j"$jobs"
