@@ -9,7 +9,8 @@
 namespace smscoach::bot {
 
 int run_eval(const Args& argv) {
-  std::vector<FlagSpec> flags = {{"json", "", "machine-readable output"}};
+  std::vector<FlagSpec> flags = {{"json", "", "machine-readable output"},
+                                 {"show-misses", "", "list every wrong intent and entity set"}};
   for (auto& s : content_flags()) flags.push_back(s);
   const auto args = parse_or_usage(
       argv, flags, "eval FILE [flags]",
@@ -23,6 +24,7 @@ int run_eval(const Args& argv) {
 
   auto knowledge = load_knowledge(content_dir(*args));
   std::vector<intents::LabelledPrediction> results;
+  std::vector<std::string> texts;
   std::string line;
   int line_no = 0;
   while (std::getline(in, line)) {
@@ -35,15 +37,34 @@ int run_eval(const Args& argv) {
                          file + ":" + std::to_string(line_no) +
                              ": expected a JSON object with string \"text\" and \"intent\""};
     }
-    const auto u =
-        dialogue::understand(j["text"].get<std::string>(), /*opted_out=*/false, *knowledge);
-    results.push_back({j["intent"].get<std::string>(), u.intent});
+    const std::string text = j["text"].get<std::string>();
+    const std::string expected = j["intent"].get<std::string>();
+    const auto u = dialogue::understand(text, /*opted_out=*/false, *knowledge);
+    intents::LabelledPrediction p{expected, u.intent, nullptr, nullptr};
+    if (j.contains("entities")) {
+      p.expected_entities = j["entities"];
+      p.predicted_entities = knowledge->engine.analyze(text).entities.for_intent(expected);
+    }
+    results.push_back(std::move(p));
+    texts.push_back(text);
   }
   const auto report = intents::evaluate(results);
   if (args->has("json")) {
     std::cout << report.to_json().dump(2) << "\n";
   } else {
     std::cout << report.to_text();
+    if (args->has("show-misses")) {
+      for (std::size_t i = 0; i < results.size(); ++i) {
+        if (results[i].expected != results[i].predicted) {
+          std::cout << "intent  " << results[i].expected << " -> " << results[i].predicted << " | "
+                    << texts[i] << "\n";
+        }
+      }
+      for (std::size_t i : report.entity_misses) {
+        std::cout << "entities " << results[i].expected_entities.dump() << " -> "
+                  << results[i].predicted_entities.dump() << " | " << texts[i] << "\n";
+      }
+    }
   }
   return 0;
 }

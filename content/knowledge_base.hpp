@@ -19,7 +19,7 @@ struct FaqEntry {
   std::string answer;    // SMS-ready, GSM-7
   EvidenceTier tier = EvidenceTier::D;
   std::vector<std::string> sources;
-  std::vector<std::string> examples;  // texts the matcher learns from
+  std::vector<std::string> examples;  // texts the classifier learns from
 };
 
 struct IntentExamples {
@@ -44,6 +44,34 @@ struct ProgramText {
   std::string delete_data_done;
 };
 
+// Texter shorthand and the word it stands for: "u" -> "you".
+struct SlangEntry {
+  std::string to;
+  std::vector<std::string> from;
+};
+
+// One value an entity can take, with the words texters use for it:
+// goal "lose_fat" <- "cutting", "lean out"; category, order likewise.
+struct EntityValue {
+  std::string entity;  // "goal", "category" or "order"
+  std::string id;
+  std::vector<std::string> aliases;
+};
+
+struct Supplement {
+  std::string id;  // snake_case, the `supplement` / `ingredient` entity value
+  std::string name;
+  std::vector<std::string> aliases;  // "whey" is protein, "beet juice" is nitrate
+  std::string category;  // the product category it implies ("protein_powder"), or ""
+};
+
+struct Medication {
+  std::string generic;  // the `medications` entity value
+  std::vector<std::string> brands;
+  std::vector<std::string> classes;
+  std::vector<std::string> aliases;  // misspellings and short forms
+};
+
 struct TrainingUtterance {
   std::string text;
   std::string intent;
@@ -53,6 +81,10 @@ struct KnowledgeBase {
   ProgramText program;
   std::vector<FaqEntry> faqs;
   std::vector<IntentExamples> intents;
+  std::vector<SlangEntry> slang;
+  std::vector<EntityValue> entity_values;
+  std::vector<Supplement> supplements;
+  std::vector<Medication> medications;
 
   // nullptr when there is no such entry.
   const FaqEntry* find_faq(std::string_view id) const;

@@ -20,7 +20,8 @@ struct LoadResult {
   bool ok() const { return errors.empty(); }
 };
 
-// Reads program.jsonl, faq.jsonl and intents.jsonl from dir.
+// Reads program, faq, intents, slang, entity_values, supplements and
+// medications (.jsonl) from dir.
 LoadResult load_knowledge_base(const std::filesystem::path& dir);
 
 }  // namespace smscoach::content

@@ -101,9 +101,10 @@ Understanding understand(std::string_view text, bool opted_out, const Knowledge&
     u.by_compliance_rule = true;
     return u;
   }
-  auto match = knowledge.matcher.match(text);
-  u.intent = std::move(match.intent);
-  u.confidence = match.confidence;
+  auto analysis = knowledge.engine.analyze(text);
+  u.intent = std::move(analysis.intent);
+  u.confidence = analysis.confidence;
+  u.entities = analysis.entities.for_intent(u.intent);
   return u;
 }
 

@@ -31,7 +31,7 @@ struct Understanding {
   std::string intent;
   double confidence = 0.0;
   nlohmann::json entities = nlohmann::json::object();
-  bool by_compliance_rule = false;  // decided by the keyword/opt-out rules, not the matcher
+  bool by_compliance_rule = false;  // decided by the keyword/opt-out rules, not the classifier
 };
 Understanding understand(std::string_view text, bool opted_out, const Knowledge& knowledge);
 

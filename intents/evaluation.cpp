@@ -1,18 +1,50 @@
 #include "intents/evaluation.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <map>
 #include <set>
 
 namespace smscoach::intents {
 
+bool entities_match(const nlohmann::json& expected, const nlohmann::json& predicted) {
+  if (expected.is_number() && predicted.is_number()) {
+    return std::abs(expected.get<double>() - predicted.get<double>()) <= 0.1 + 1e-9;
+  }
+  if (expected.is_object() && predicted.is_object()) {
+    if (expected.size() != predicted.size()) return false;
+    for (auto it = expected.begin(); it != expected.end(); ++it) {
+      const auto other = predicted.find(it.key());
+      if (other == predicted.end() || !entities_match(*it, *other)) return false;
+    }
+    return true;
+  }
+  if (expected.is_array() && predicted.is_array()) {
+    if (expected.size() != predicted.size()) return false;
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+      if (!entities_match(expected[i], predicted[i])) return false;
+    }
+    return true;
+  }
+  return expected == predicted;
+}
+
 EvaluationReport evaluate(const std::vector<LabelledPrediction>& results,
                           std::size_t max_confusions) {
   EvaluationReport report;
   std::map<std::string, int> true_pos, predicted_count, support;
   std::map<std::pair<std::string, std::string>, int> confusions;
-  for (const auto& r : results) {
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    const auto& r = results[i];
+    if (!r.expected_entities.is_null()) {
+      ++report.entity_total;
+      if (entities_match(r.expected_entities, r.predicted_entities)) {
+        ++report.entity_correct;
+      } else {
+        report.entity_misses.push_back(i);
+      }
+    }
     ++report.total;
     ++support[r.expected];
     ++predicted_count[r.predicted];
@@ -24,6 +56,8 @@ EvaluationReport evaluate(const std::vector<LabelledPrediction>& results,
     }
   }
   report.accuracy = report.total ? static_cast<double>(report.correct) / report.total : 0.0;
+  report.entity_accuracy =
+      report.entity_total ? static_cast<double>(report.entity_correct) / report.entity_total : 0.0;
 
   double f1_sum = 0.0;
   for (const auto& [intent, n] : support) {
@@ -55,6 +89,9 @@ nlohmann::json EvaluationReport::to_json() const {
   j["correct"] = correct;
   j["accuracy"] = accuracy;
   j["macro_f1"] = macro_f1;
+  j["entity_total"] = entity_total;
+  j["entity_correct"] = entity_correct;
+  j["entity_accuracy"] = entity_accuracy;
   j["per_intent"] = nlohmann::json::array();
   for (const auto& s : per_intent) {
     j["per_intent"].push_back({{"intent", s.intent},
@@ -74,9 +111,15 @@ nlohmann::json EvaluationReport::to_json() const {
 std::string EvaluationReport::to_text() const {
   std::string out;
   char buf[256];
-  std::snprintf(buf, sizeof buf, "texts %d  correct %d  accuracy %.4f  macro-F1 %.4f\n\n", total,
+  std::snprintf(buf, sizeof buf, "texts %d  correct %d  accuracy %.4f  macro-F1 %.4f\n", total,
                 correct, accuracy, macro_f1);
   out += buf;
+  if (entity_total > 0) {
+    std::snprintf(buf, sizeof buf, "entities: %d of %d lines right, accuracy %.4f\n",
+                  entity_correct, entity_total, entity_accuracy);
+    out += buf;
+  }
+  out += "\n";
   std::snprintf(buf, sizeof buf, "%-36s %9s %9s %9s %8s\n", "intent", "precision", "recall", "f1",
                 "support");
   out += buf;

@@ -20,6 +20,23 @@ bool is_apostrophe(std::string_view seq) {
   return seq == "'" || seq == "\xE2\x80\x98" || seq == "\xE2\x80\x99" || seq == "`";
 }
 
+bool is_double_quote(std::string_view seq) {
+  return seq == "\"" || seq == "\xE2\x80\x9C" || seq == "\xE2\x80\x9D";
+}
+
+// Latin-1 letters texters type on foreign keyboards, folded to ASCII:
+// "protéine" -> "proteine". Returns 0 for anything else.
+char fold_latin1(std::string_view seq) {
+  if (seq.size() != 2 || static_cast<unsigned char>(seq[0]) != 0xC3) return 0;
+  const auto c = static_cast<unsigned char>(seq[1]);
+  static constexpr char kMap[] =  // U+00C0 .. U+00FF
+      "aaaaaaaceeeeiiiidnooooo*ouuuuyts"
+      "aaaaaaaceeeeiiiidnooooo/ouuuuyty";
+  if (c < 0x80 || c > 0xBF) return 0;
+  const char folded = kMap[c - 0x80];
+  return (folded == '*' || folded == '/') ? 0 : folded;
+}
+
 }  // namespace
 
 std::string normalize(std::string_view text) {
@@ -33,6 +50,20 @@ std::string normalize(std::string_view text) {
     const std::size_t len = b < 0x80 ? 1 : std::min(utf8_length(b), text.size() - i);
     const std::string_view seq = text.substr(i, len);
     i += len;
+    if (const char folded = fold_latin1(seq)) {
+      out.push_back(folded);
+      continue;
+    }
+    // Heights are not weights: 5'10 -> "5ft 10", 70" -> "70in".
+    if (!out.empty() && is_digit(out.back()) && is_apostrophe(seq) && i < text.size() &&
+        is_digit(text[i])) {
+      out += "ft ";
+      continue;
+    }
+    if (!out.empty() && is_digit(out.back()) && is_double_quote(seq)) {
+      out += "in";
+      continue;
+    }
     if (len == 1 && b < 0x80) {
       char c = static_cast<char>(b);
       if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
