@@ -14,7 +14,7 @@ using FeatureList = std::vector<std::uint32_t>;  // hashed feature ids; repeats 
 
 struct ClassifierOptions {
   int epochs = 40;
-  double learning_rate = 0.8;
+  double learning_rate = 3.2;
   double l2 = 1e-6;
   std::uint32_t seed = 20261121;  // shuffling order; fixed so every start trains the same model
 };

@@ -79,7 +79,8 @@ FeatureList IntentEngine::features(const std::vector<std::string>& tokens,
     f.push_back(FeatureHash('w').add(t).value());
     // Character 3- and 4-grams carry typos the corrector did not know ("musle").
     const std::string padded = "#" + t + "#";
-    for (std::size_t n = 3; n <= 4; ++n) {
+    for (std::size_t n = options_.features.char_ngram_min; n <= options_.features.char_ngram_max;
+         ++n) {
       for (std::size_t k = 0; k + n <= padded.size(); ++k) {
         f.push_back(FeatureHash('c').add(std::string_view(padded).substr(k, n)).value());
       }
@@ -90,6 +91,11 @@ FeatureList IntentEngine::features(const std::vector<std::string>& tokens,
   }
   for (std::size_t i = 0; i + 1 < general.size(); ++i) {
     f.push_back(FeatureHash('b').add(general[i]).add(' ').add(general[i + 1]).value());
+  }
+  if (options_.features.word_pairs) {
+    for (std::size_t i = 0; i + 1 < tokens.size(); ++i) {
+      f.push_back(FeatureHash('p').add(tokens[i]).add(' ').add(tokens[i + 1]).value());
+    }
   }
   // Texts that name nothing the line knows about lean out of scope; a weight
   // leans to dose or profile_update.

@@ -21,10 +21,17 @@ struct Analysis {
   std::vector<std::string> tokens;
 };
 
+struct FeatureOptions {
+  std::size_t char_ngram_min = 3;  // character n-grams of each word, for typos
+  std::size_t char_ngram_max = 5;
+  bool word_pairs = false;  // bigrams of the words as written, besides the generalised ones
+};
+
 struct EngineOptions {
   // Below this probability for the best intent, a text is out of scope.
-  double min_confidence = 0.30;
+  double min_confidence = 0.20;
   ClassifierOptions classifier;
+  FeatureOptions features;
 };
 
 class IntentEngine {

@@ -60,7 +60,7 @@ TEST_CASE("dev set (tune): intent and entity accuracy do not regress") {
   const auto r = evaluate_file("dev_tune.jsonl");
   INFO(r.to_text());
   REQUIRE(r.total >= 300);
-  CHECK(r.accuracy >= 0.975);         // reached 0.977
+  CHECK(r.accuracy >= 0.98);          // reached 0.985
   CHECK(r.entity_accuracy >= 0.995);  // reached 0.997
   check_safety_duties(r);
 }
@@ -69,7 +69,7 @@ TEST_CASE("dev set (held out, never tuned on): intent and entity accuracy do not
   const auto r = evaluate_file("dev_heldout.jsonl");
   INFO(r.to_text());
   REQUIRE(r.total >= 200);
-  CHECK(r.accuracy >= 0.945);         // reached 0.947
+  CHECK(r.accuracy >= 0.96);          // reached 0.966
   CHECK(r.entity_accuracy >= 0.99);   // reached 0.991
   check_safety_duties(r);
 }
