@@ -19,7 +19,7 @@ async function main() {
     console.error('usage: node compare.js TRAINING.jsonl DEV.jsonl');
     process.exit(2);
   }
-  const manager = new NlpManager({ languages: ['en'], forceNER: false, nlu: { log: false } });
+  const manager = new NlpManager({ languages: ['en'], forceNER: false, autoSave: false, nlu: { log: false } });
   for (const { text, intent } of readJsonl(trainingPath)) manager.addDocument('en', text, intent);
   const t0 = process.hrtime.bigint();
   await manager.train();
