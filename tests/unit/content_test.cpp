@@ -73,6 +73,9 @@ TEST_CASE("the shipped knowledge base loads clean and covers the contract") {
     CHECK(gsm7_segments(*septets) <= kMaxSegmentsPerText);
   }
   CHECK(r.kb.program.help.find("Msg&data rates may apply") != std::string::npos);
+  CHECK(r.kb.medications.size() >= 250);
+  CHECK(r.kb.supplements.size() >= 30);
+  CHECK_FALSE(r.kb.slang.empty());
   const auto training = r.kb.training_utterances();
   CHECK(training.size() > 300);
   CHECK(training.front().intent.starts_with("faq."));
@@ -156,6 +159,26 @@ TEST_CASE("bad content is reported as file:line: message") {
     copy.replace_line("program.jsonl", help_line, R"({"key": "help", "text": "We help."})");
     const auto r = load_knowledge_base(copy.dir.path());
     CHECK(has_error(r, "program.jsonl:" + std::to_string(help_line) + ":", "Msg&data"));
+  }
+  SECTION("an alias that stands for two things") {
+    copy.append_line("medications.jsonl",
+                     R"({"generic": "fakeprofen", "brands": ["zoloft"], "classes": ["nsaid"], "aliases": []})");
+    const auto r = load_knowledge_base(copy.dir.path());
+    CHECK(has_error(r, "medications.jsonl:", "\"zoloft\" stands for both sertraline and fakeprofen"));
+  }
+  SECTION("a goal SPEC does not define") {
+    copy.append_line("entity_values.jsonl",
+                     R"({"entity": "goal", "id": "get_famous", "aliases": ["fame"]})");
+    const auto r = load_knowledge_base(copy.dir.path());
+    CHECK(has_error(r, "entity_values.jsonl:", "\"get_famous\" is not a valid goal id"));
+  }
+  SECTION("a supplement id that is not snake_case, a medication without a class") {
+    copy.append_line("supplements.jsonl", R"({"id": "Fish Oil 2", "name": "x", "aliases": []})");
+    copy.append_line("medications.jsonl",
+                     R"({"generic": "newdrug", "brands": [], "classes": [], "aliases": []})");
+    const auto r = load_knowledge_base(copy.dir.path());
+    CHECK(has_error(r, "supplements.jsonl:", "must be lower case snake_case"));
+    CHECK(has_error(r, "medications.jsonl:", "\"classes\" needs at least 1"));
   }
   SECTION("a missing file") {
     fs::remove(copy.file("program.jsonl"));
