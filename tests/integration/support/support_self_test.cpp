@@ -18,8 +18,11 @@ std::vector<std::string> sh(const std::string& script) { return {"-c", script}; 
 }  // namespace
 
 TEST_CASE("ServerProcess learns the port and stops the child with SIGTERM", "[support]") {
-  ServerProcess process("/bin/sh", sh("echo starting; echo '[info] listening on 127.0.0.1:4321'; "
-                                      "trap 'exit 3' TERM; while :; do sleep 0.05; done"));
+  // The trap is set before the child says it listens, or a prompt SIGTERM
+  // could arrive before it.
+  ServerProcess process("/bin/sh", sh("trap 'exit 3' TERM; echo starting; "
+                                      "echo '[info] listening on 127.0.0.1:4321'; "
+                                      "while :; do sleep 0.05; done"));
   CHECK(process.port() == 4321);
   CHECK(process.running());
   CHECK(process.output().find("starting") != std::string::npos);
