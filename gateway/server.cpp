@@ -38,6 +38,12 @@ struct Server::Impl {
       throw std::runtime_error("cannot listen on " + config.address + ":" +
                                std::to_string(config.port) + ": " + e.code().message());
     }
+    // Registered here, not in run(): the caller announces the port once this
+    // constructor returns, and a SIGTERM sent right then must not kill the
+    // process with the default action. Asio queues it until run() waits.
+    signals.add(SIGINT);
+    signals.add(SIGTERM);
+    signals.add(SIGHUP);
   }
 
   void run();
@@ -60,9 +66,6 @@ struct Server::Impl {
 };
 
 void Server::Impl::run() {
-  signals.add(SIGINT);
-  signals.add(SIGTERM);
-  signals.add(SIGHUP);
   wait_for_signal();
   listener->run();
   spdlog::info("listening on {}:{}", config.address, listener->port());
