@@ -86,3 +86,37 @@ bool RecordChecker::string_list(std::string_view key, std::vector<std::string>& 
 }
 
 }  // namespace smscoach::content
+
+namespace smscoach::content {
+
+bool RecordChecker::optional_string(std::string_view key, std::string& out) {
+  const auto it = record_.value.find(key);
+  if (it == record_.value.end()) return true;
+  if (!it->is_string()) {
+    fail("\"" + std::string(key) + "\" must be a string");
+    return false;
+  }
+  out = it->get<std::string>();
+  return true;
+}
+
+bool RecordChecker::optional_string_list(std::string_view key, std::vector<std::string>& out) {
+  if (!record_.value.contains(key)) return true;
+  return string_list(key, out, 0, /*allow_empty_list=*/true);
+}
+
+bool RecordChecker::number_field(std::string_view key, double& out, bool required) {
+  const auto it = record_.value.find(key);
+  if (it == record_.value.end()) {
+    if (required) fail("missing \"" + std::string(key) + "\"");
+    return !required;
+  }
+  if (!it->is_number()) {
+    fail("\"" + std::string(key) + "\" must be a number");
+    return false;
+  }
+  out = it->get<double>();
+  return true;
+}
+
+}  // namespace smscoach::content

@@ -38,6 +38,12 @@ class RecordChecker {
   // A non-empty array of non-empty strings; `min_count` elements at least.
   bool string_list(std::string_view key, std::vector<std::string>& out, std::size_t min_count,
                    bool allow_empty_list = false);
+  // Optional fields: absent is fine (out keeps its value), an empty string
+  // too; present but of the wrong type is an error.
+  bool optional_string(std::string_view key, std::string& out);
+  bool optional_string_list(std::string_view key, std::vector<std::string>& out);
+  // A number; `required` false means absent keeps out as it is.
+  bool number_field(std::string_view key, double& out, bool required);
   void fail(std::string message);
   bool ok() const { return ok_; }
 

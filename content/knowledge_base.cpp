@@ -15,6 +15,20 @@ const FaqEntry* KnowledgeBase::find_faq(std::string_view id) const {
   return nullptr;
 }
 
+const Supplement* KnowledgeBase::find_supplement(std::string_view id) const {
+  for (const auto& s : supplements) {
+    if (s.id == id) return &s;
+  }
+  return nullptr;
+}
+
+const Medication* KnowledgeBase::find_medication(std::string_view generic) const {
+  for (const auto& m : medications) {
+    if (m.generic == generic) return &m;
+  }
+  return nullptr;
+}
+
 std::vector<TrainingUtterance> KnowledgeBase::training_utterances() const {
   std::vector<TrainingUtterance> out;
   for (const auto& faq : faqs) {

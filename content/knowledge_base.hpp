@@ -42,6 +42,13 @@ struct ProgramText {
   std::string med_safety_generic;
   std::string not_ready;
   std::string delete_data_done;
+  std::string dose_ask_supplement;
+  std::string dose_ask_weight;
+  std::string dose_no_rule;
+  std::string escalation_note;
+  std::string med_no_known_flag;
+  std::string profile_saved;
+  std::string more_none;
 };
 
 // Texter shorthand and the word it stands for: "u" -> "you".
@@ -63,6 +70,57 @@ struct Supplement {
   std::string name;
   std::vector<std::string> aliases;  // "whey" is protein, "beet juice" is nitrate
   std::string category;  // the product category it implies ("protein_powder"), or ""
+  EvidenceTier tier = EvidenceTier::D;
+  std::string summary;  // what it does, one line
+  std::vector<std::string> sources;
+  std::string never_dose;  // non-empty: never dosed, and this is why (yohimbine, DMAA)
+  std::string no_dose;     // non-empty: no reliable dose, and this is what to say instead
+};
+
+// One dose rule from DOMAIN.md, as data: the calculator applies it.
+struct DoseRule {
+  std::string supplement;
+  std::string goal;  // "" applies to any goal; a goal-specific rule wins when the goal is known
+  std::string kind;  // "daily", "pre_exercise", "loading" or "per_meal"
+  bool per_kg = false;  // amounts are per kg of body weight
+  double low = 0, high = 0;
+  std::string unit;  // "g", "mg" or "mmol"
+  std::string per;   // "day" or "dose"
+  int doses = 0;     // split into this many doses; 0 = not said
+  std::string days;  // loading length, e.g. "5-7"
+  double max_per_dose = 0, max_per_day = 0;  // 0 = no cap
+  std::string timing, note, source;
+  int line = 0;  // in dose_rules.jsonl, for cross-file errors
+};
+
+// A known interaction flag between supplements (or product categories) and
+// medications (or their classes).
+struct Interaction {
+  std::vector<std::string> substances;
+  std::vector<std::string> categories;
+  std::vector<std::string> medications;
+  std::vector<std::string> classes;
+  std::string flag;
+  std::string source;
+  int line = 0;  // in interactions.jsonl, for cross-file errors
+};
+
+// A condition that always escalates to a human (DOMAIN.md).
+struct Condition {
+  std::string id;
+  std::vector<std::string> aliases;
+  std::string message;
+};
+
+struct Product {
+  std::string id, name, category, serving;
+  std::vector<std::pair<std::string, double>> per_serving_mg;  // ingredient id -> mg, in file order
+  int line = 0;  // where it sits in products.json, for error messages
+};
+
+struct ProductCatalog {
+  bool demo = false;  // the shipped catalog is invented and says so
+  std::vector<Product> products;
 };
 
 struct Medication {
@@ -85,6 +143,13 @@ struct KnowledgeBase {
   std::vector<EntityValue> entity_values;
   std::vector<Supplement> supplements;
   std::vector<Medication> medications;
+  std::vector<DoseRule> dose_rules;
+  std::vector<Interaction> interactions;
+  std::vector<Condition> conditions;
+  ProductCatalog catalog;
+
+  const Supplement* find_supplement(std::string_view id) const;
+  const Medication* find_medication(std::string_view generic) const;
 
   // nullptr when there is no such entry.
   const FaqEntry* find_faq(std::string_view id) const;

@@ -7,10 +7,36 @@
 
 #include "content/gsm7.hpp"
 #include "content/intent_ids.hpp"
+#include "content/loader_parts.hpp"
 
 namespace smscoach::content {
 
+namespace detail {
+
+void check_sms_text(RecordChecker& check, std::string_view what, std::string_view text) {
+  const auto septets = gsm7_septets(text);
+  if (!septets) {
+    check.fail(std::string(what) +
+               " has a character outside GSM-7 (curly quote, dash, emoji...): use plain ASCII");
+  } else if (gsm7_segments(*septets) > kMaxSegmentsPerText) {
+    check.fail(std::string(what) + " is " + std::to_string(*septets) + " characters, over " +
+               std::to_string(kMaxSegmentsPerText) + " SMS segments");
+  }
+}
+
+std::optional<EvidenceTier> parse_tier(std::string_view s) {
+  if (s == "A") return EvidenceTier::A;
+  if (s == "B") return EvidenceTier::B;
+  if (s == "C") return EvidenceTier::C;
+  if (s == "D") return EvidenceTier::D;
+  return std::nullopt;
+}
+
+}  // namespace detail
+
 namespace {
+
+using namespace detail;
 
 bool read_file(const std::filesystem::path& path, std::string& out) {
   std::ifstream in(path, std::ios::binary);
@@ -29,18 +55,6 @@ bool is_snake_case(std::string_view id) {
   return true;
 }
 
-// Every text we send must be GSM-7 and fit the segment budget.
-void check_sms_text(RecordChecker& check, std::string_view what, std::string_view text) {
-  const auto septets = gsm7_septets(text);
-  if (!septets) {
-    check.fail(std::string(what) +
-               " has a character outside GSM-7 (curly quote, dash, emoji...): use plain ASCII");
-  } else if (gsm7_segments(*septets) > kMaxSegmentsPerText) {
-    check.fail(std::string(what) + " is " + std::to_string(*septets) + " characters, over " +
-               std::to_string(kMaxSegmentsPerText) + " SMS segments");
-  }
-}
-
 using ProgramField = std::string ProgramText::*;
 const std::map<std::string, ProgramField, std::less<>>& program_fields() {
   static const std::map<std::string, ProgramField, std::less<>> fields = {
@@ -57,6 +71,13 @@ const std::map<std::string, ProgramField, std::less<>>& program_fields() {
       {"med_safety_generic", &ProgramText::med_safety_generic},
       {"not_ready", &ProgramText::not_ready},
       {"delete_data_done", &ProgramText::delete_data_done},
+      {"dose_ask_supplement", &ProgramText::dose_ask_supplement},
+      {"dose_ask_weight", &ProgramText::dose_ask_weight},
+      {"dose_no_rule", &ProgramText::dose_no_rule},
+      {"escalation_note", &ProgramText::escalation_note},
+      {"med_no_known_flag", &ProgramText::med_no_known_flag},
+      {"profile_saved", &ProgramText::profile_saved},
+      {"more_none", &ProgramText::more_none},
   };
   return fields;
 }
@@ -88,14 +109,6 @@ void load_program(const std::string& file, std::string_view text, ProgramText& p
   for (const auto& [key, member] : program_fields()) {
     if (!seen.contains(key)) errors.push_back({file, 0, "missing program key \"" + key + "\""});
   }
-}
-
-std::optional<EvidenceTier> parse_tier(std::string_view s) {
-  if (s == "A") return EvidenceTier::A;
-  if (s == "B") return EvidenceTier::B;
-  if (s == "C") return EvidenceTier::C;
-  if (s == "D") return EvidenceTier::D;
-  return std::nullopt;
 }
 
 void load_faqs(const std::string& file, std::string_view text, std::vector<FaqEntry>& faqs,
@@ -150,114 +163,6 @@ void load_intents(const std::string& file, std::string_view text,
   }
 }
 
-bool is_value_id(std::string_view id) {
-  if (id.empty()) return false;
-  for (char c : id) {
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
-  }
-  return true;
-}
-
-// Each alias may stand for one thing only, or matching would depend on file order.
-class AliasRegistry {
- public:
-  explicit AliasRegistry(std::string what) : what_(std::move(what)) {}
-  void add(RecordChecker& check, const std::string& alias, const std::string& owner) {
-    auto [it, inserted] = owner_.emplace(alias, owner);
-    if (!inserted && it->second != owner) {
-      check.fail(what_ + " \"" + alias + "\" stands for both " + it->second + " and " + owner);
-    }
-  }
-
- private:
-  std::string what_;
-  std::map<std::string, std::string> owner_;
-};
-
-void load_slang(const std::string& file, std::string_view text, std::vector<SlangEntry>& out,
-                std::vector<ContentError>& errors) {
-  AliasRegistry registry("shorthand");
-  for (const auto& record : parse_jsonl(file, text, errors)) {
-    RecordChecker check(file, record, errors);
-    SlangEntry entry;
-    check.string_field("to", entry.to);
-    check.string_list("from", entry.from, 1);
-    if (!check.ok()) continue;
-    for (const auto& f : entry.from) registry.add(check, f, entry.to);
-    if (check.ok()) out.push_back(std::move(entry));
-  }
-}
-
-void load_entity_values(const std::string& file, std::string_view text,
-                        std::vector<EntityValue>& out, std::vector<ContentError>& errors) {
-  static const std::map<std::string, std::set<std::string>, std::less<>> kAllowed = {
-      {"goal", {"lose_fat", "build_muscle", "maintain", "endurance"}},
-      {"order", {"most", "least"}},
-      {"category", {}},  // operator data: any snake_case id
-  };
-  std::map<std::string, AliasRegistry> registries;
-  for (const auto& record : parse_jsonl(file, text, errors)) {
-    RecordChecker check(file, record, errors);
-    EntityValue value;
-    check.string_field("entity", value.entity);
-    check.string_field("id", value.id);
-    check.string_list("aliases", value.aliases, 1);
-    if (!check.ok()) continue;
-    const auto allowed = kAllowed.find(value.entity);
-    if (allowed == kAllowed.end()) {
-      check.fail("entity must be goal, category or order, not \"" + value.entity + "\"");
-      continue;
-    }
-    if (!is_value_id(value.id) ||
-        (!allowed->second.empty() && !allowed->second.contains(value.id))) {
-      check.fail("\"" + value.id + "\" is not a valid " + value.entity + " id");
-      continue;
-    }
-    auto& registry = registries.try_emplace(value.entity, value.entity + " alias").first->second;
-    for (const auto& a : value.aliases) registry.add(check, a, value.id);
-    if (check.ok()) out.push_back(std::move(value));
-  }
-}
-
-void load_supplements(const std::string& file, std::string_view text,
-                      std::vector<Supplement>& out, std::vector<ContentError>& errors) {
-  AliasRegistry registry("supplement alias");
-  for (const auto& record : parse_jsonl(file, text, errors)) {
-    RecordChecker check(file, record, errors);
-    Supplement s;
-    check.string_field("id", s.id);
-    check.string_field("name", s.name);
-    check.string_list("aliases", s.aliases, 0, /*allow_empty_list=*/true);
-    if (record.value.contains("category")) check.string_field("category", s.category);
-    if (!check.ok()) continue;
-    if (!is_value_id(s.id)) check.fail("id \"" + s.id + "\" must be lower case snake_case");
-    registry.add(check, s.id, s.id);
-    for (const auto& a : s.aliases) registry.add(check, a, s.id);
-    if (check.ok()) out.push_back(std::move(s));
-  }
-}
-
-void load_medications(const std::string& file, std::string_view text,
-                      std::vector<Medication>& out, std::vector<ContentError>& errors) {
-  AliasRegistry registry("medication name");
-  for (const auto& record : parse_jsonl(file, text, errors)) {
-    RecordChecker check(file, record, errors);
-    Medication m;
-    check.string_field("generic", m.generic);
-    check.string_list("brands", m.brands, 0, true);
-    check.string_list("classes", m.classes, 1);
-    check.string_list("aliases", m.aliases, 0, true);
-    if (!check.ok()) continue;
-    if (!is_value_id(m.generic)) {
-      check.fail("generic \"" + m.generic + "\" must be lower case snake_case");
-    }
-    registry.add(check, m.generic, m.generic);
-    for (const auto& b : m.brands) registry.add(check, b, m.generic);
-    for (const auto& a : m.aliases) registry.add(check, a, m.generic);
-    if (check.ok()) out.push_back(std::move(m));
-  }
-}
-
 // One text labelled with two intents would teach the classifier to contradict itself.
 void check_conflicting_labels(const std::filesystem::path& dir, const KnowledgeBase& kb,
                               std::vector<ContentError>& errors) {
@@ -301,6 +206,17 @@ LoadResult load_knowledge_base(const std::filesystem::path& dir) {
       {"medications.jsonl",
        [](const std::string& f, std::string_view t, KnowledgeBase& kb,
           std::vector<ContentError>& e) { load_medications(f, t, kb.medications, e); }},
+      {"dose_rules.jsonl",
+       [](const std::string& f, std::string_view t, KnowledgeBase& kb,
+          std::vector<ContentError>& e) { load_dose_rules(f, t, kb.dose_rules, e); }},
+      {"interactions.jsonl",
+       [](const std::string& f, std::string_view t, KnowledgeBase& kb,
+          std::vector<ContentError>& e) { load_interactions(f, t, kb.interactions, e); }},
+      {"conditions.jsonl",
+       [](const std::string& f, std::string_view t, KnowledgeBase& kb,
+          std::vector<ContentError>& e) { load_conditions(f, t, kb.conditions, e); }},
+      {"products.json", [](const std::string& f, std::string_view t, KnowledgeBase& kb,
+                           std::vector<ContentError>& e) { load_catalog(f, t, kb.catalog, e); }},
   };
   for (const auto& part : parts) {
     const std::string file = (dir / part.name).string();
@@ -311,7 +227,10 @@ LoadResult load_knowledge_base(const std::filesystem::path& dir) {
     }
     part.load(file, text, result.kb, result.errors);
   }
-  if (result.errors.empty()) check_conflicting_labels(dir, result.kb, result.errors);
+  if (result.errors.empty()) {
+    check_conflicting_labels(dir, result.kb, result.errors);
+    check_references(dir.string(), result.kb, result.errors);
+  }
   return result;
 }
 

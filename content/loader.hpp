@@ -20,8 +20,9 @@ struct LoadResult {
   bool ok() const { return errors.empty(); }
 };
 
-// Reads program, faq, intents, slang, entity_values, supplements and
-// medications (.jsonl) from dir.
+// Reads every knowledge-base file from dir: program, faq, intents, slang,
+// entity_values, supplements, medications, dose_rules, interactions,
+// conditions (.jsonl) and products.json.
 LoadResult load_knowledge_base(const std::filesystem::path& dir);
 
 }  // namespace smscoach::content

@@ -1,7 +1,13 @@
 #include "dialogue/conversation.hpp"
 
+#include <algorithm>
+
 #include "content/intent_ids.hpp"
 #include "dialogue/compliance.hpp"
+#include "dialogue/reply_composer.hpp"
+#include "dialogue/skills/dose_skill.hpp"
+#include "dialogue/skills/safety_skill.hpp"
+#include "intents/normalize.hpp"
 
 namespace smscoach::dialogue {
 
@@ -43,12 +49,126 @@ TurnResult compliance_turn(ComplianceAction action, TexterState state,
   return r;
 }
 
+std::int64_t to_ms(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+template <class T>
+void add_unique(std::vector<T>& list, const std::vector<T>& values) {
+  for (const auto& v : values) {
+    if (std::find(list.begin(), list.end(), v) == list.end()) list.push_back(v);
+  }
+}
+
+WeightUnit unit_of(std::string_view unit) {
+  return unit == "lb" ? WeightUnit::lb : unit == "st" ? WeightUnit::stone : WeightUnit::kg;
+}
+
+// What a text tells us about the texter is remembered whatever it asked:
+// weight and unit, goal, medications and conditions. A medication or an
+// escalating condition puts the conversation in front of a human (DOMAIN.md).
+void remember(TexterState& state, const intents::Entities& found, const std::string& intent) {
+  if (found.weight_kg) {
+    state.weight_kg = found.weight_kg;
+    state.weight_unit = found.weight_unit.empty() ? "kg" : found.weight_unit;
+  }
+  if (!found.goal.empty() && intent != content::kOutOfScope) state.goal = found.goal;
+  add_unique(state.medications, found.medications);
+  add_unique(state.conditions, found.conditions);
+  if (!found.medications.empty() || !found.conditions.empty()) state.flagged = true;
+}
+
+void answer_dose_turn(TurnResult& r, std::string supplement, const intents::Entities& found,
+                      const content::KnowledgeBase& kb, Clock::time_point now) {
+  TexterState& state = r.state;
+  DoseRequest request;
+  request.supplement = supplement;
+  request.weight_kg = state.weight_kg;
+  request.unit = unit_of(state.weight_unit);
+  request.goal = found.goal.empty() ? state.goal : found.goal;
+  const DoseAnswer answer = answer_dose(request, kb);
+  state.pending.clear();
+  state.pending_supplement.clear();
+  state.pending_until_ms = 0;
+  if (answer.need == DoseAnswer::Need::supplement) {
+    state.pending = "dose_supplement";
+  } else if (answer.need == DoseAnswer::Need::weight) {
+    state.pending = "dose_weight";
+    state.pending_supplement = supplement;
+  }
+  // Only a dose given becomes the topic "and creatine?" continues.
+  state.last_supplement = answer.dosed ? supplement : std::string();
+  if (!state.pending.empty()) {
+    state.pending_until_ms = to_ms(now + kPendingQuestionLifetime);
+  }
+  if (answer.escalate) state.flagged = true;
+  r.replies.push_back(answer.text);
+}
+
+void answer_safety_turn(TurnResult& r, const intents::Entities& found,
+                        const content::KnowledgeBase& kb) {
+  SafetyRequest request;
+  // What this text names, else what we remember about them.
+  request.medications = found.medications.empty() ? r.state.medications : found.medications;
+  request.substances = found.substances;
+  request.category = found.category.empty() ? found.implied_category : found.category;
+  request.conditions = found.conditions.empty() ? r.state.conditions : found.conditions;
+  r.state.flagged = true;
+  r.replies.push_back(answer_med_safety(request, kb));
+}
+
+// The open question a text answers, if any: a supplement after "which
+// supplement?", a weight after "what do you weigh?". Expired questions are dropped.
+bool answers_pending_question(TurnResult& r, const intents::Entities& found,
+                              const content::KnowledgeBase& kb, Clock::time_point now) {
+  TexterState& state = r.state;
+  if (state.pending.empty()) return false;
+  if (to_ms(now) > state.pending_until_ms) {
+    state.pending.clear();
+    state.pending_supplement.clear();
+    return false;
+  }
+  // A drug or condition in the text makes it a safety question, whatever was pending.
+  if (r.intent == "human" || r.intent == "delete_data" || !found.medications.empty() ||
+      !found.conditions.empty()) {
+    return false;
+  }
+  if (state.pending == "dose_supplement" && !found.substances.empty()) {
+    r.intent = "dose";
+    answer_dose_turn(r, found.substances.front(), found, kb, now);
+    return true;
+  }
+  if (state.pending == "dose_weight" && found.weight_kg) {
+    r.intent = "dose";
+    answer_dose_turn(r, state.pending_supplement, found, kb, now);
+    return true;
+  }
+  return false;
+}
+
 // The reply for a matched intent while the bot is in charge.
-void answer_intent(TurnResult& r, const content::KnowledgeBase& kb) {
+void answer_intent(TurnResult& r, const intents::Entities& found, const content::KnowledgeBase& kb,
+                   Clock::time_point now) {
   const auto& program = kb.program;
   TexterState& state = r.state;
-  const std::string& intent = r.intent;
+  std::string& intent = r.intent;
+  remember(state, found, intent);
   if (intent != content::kOutOfScope) state.misses = 0;
+  if (answers_pending_question(r, found, kb, now)) return;
+
+  // "and creatine?" right after a dose answer: the same question about another
+  // supplement. Only for a short text that names one supplement and no drug.
+  if (!state.last_supplement.empty() && found.substances.size() == 1 &&
+      found.medications.empty() && found.conditions.empty() && r.tokens <= 3) {
+    intent = "dose";
+  }
+
+  // A supplement with a known flag against a drug they told us they take is a
+  // safety question, however it was worded ("can i use 5-htp" on an SSRI).
+  if (intent != "med_safety" && !found.substances.empty() && !state.medications.empty() &&
+      !applicable_interactions({state.medications, found.substances, "", {}}, kb).empty()) {
+    intent = "med_safety";
+  }
 
   if (intent.starts_with(content::kFaqPrefix)) {
     if (const auto* faq = kb.find_faq(std::string_view(intent).substr(content::kFaqPrefix.size()))) {
@@ -56,7 +176,20 @@ void answer_intent(TurnResult& r, const content::KnowledgeBase& kb) {
       return;
     }
   }
-  if (intent == "greeting" || intent == "opt_in") {
+  if (intent == "dose") {
+    // No supplement named: ask, rather than assume the last one.
+    const std::string supplement = found.substances.empty() ? "" : found.substances.front();
+    answer_dose_turn(r, supplement, found, kb, now);
+  } else if (intent == "med_safety") {
+    // Never "safe": name the concern, send them to a pharmacist, get a human to look.
+    answer_safety_turn(r, found, kb);
+  } else if (intent == "profile_update") {
+    std::string reply = program.profile_saved;
+    if (!found.medications.empty() || !found.conditions.empty()) {
+      reply = answer_med_safety({found.medications, {}, "", found.conditions}, kb);
+    }
+    r.replies.push_back(reply);
+  } else if (intent == "greeting" || intent == "opt_in") {
     r.replies.push_back(program.greeting);
   } else if (intent == "thanks") {
     r.replies.push_back(program.thanks);
@@ -67,10 +200,6 @@ void answer_intent(TurnResult& r, const content::KnowledgeBase& kb) {
     state.flagged = true;
     state.holding_sent = false;
     r.replies.push_back(program.human_handoff);
-  } else if (intent == "med_safety") {
-    // Never "safe": name the concern, send them to a pharmacist, get a human to look.
-    state.flagged = true;
-    r.replies.push_back(program.med_safety_generic);
   } else if (intent == "delete_data") {
     r.erase_history = true;
     TexterState erased;
@@ -85,11 +214,23 @@ void answer_intent(TurnResult& r, const content::KnowledgeBase& kb) {
     r.replies.push_back(state.misses >= kMissesBeforeHumanOffer ? program.out_of_scope_repeat
                                                                  : program.out_of_scope);
   } else {
-    // dose, product_compare, product_recommend, profile_update: their skills
-    // come with the knowledge base's dose rules and catalog.
+    // product_compare and product_recommend: their skills come with the catalog.
     r.replies.push_back(program.not_ready);
   }
 }
+
+// Long answers go out a part at a time; the rest waits for MORE.
+void fit_replies(TurnResult& r) {
+  std::string rest;
+  for (auto& reply : r.replies) {
+    auto composed = compose_reply(reply);
+    reply = std::move(composed.text);
+    if (!composed.rest.empty()) rest += (rest.empty() ? "" : " ") + composed.rest;
+  }
+  r.state.more_text = std::move(rest);
+}
+
+bool is_more_request(std::string_view text) { return intents::normalize(text) == "more"; }
 
 }  // namespace
 
@@ -105,11 +246,13 @@ Understanding understand(std::string_view text, bool opted_out, const Knowledge&
   u.intent = std::move(analysis.intent);
   u.confidence = analysis.confidence;
   u.entities = analysis.entities.for_intent(u.intent);
+  u.found = std::move(analysis.entities);
+  u.tokens = analysis.tokens.size();
   return u;
 }
 
 TurnResult respond(std::string_view text, const TexterState& state, const Knowledge& knowledge,
-                   Clock::time_point /*now*/) {
+                   Clock::time_point now) {
   const auto action = compliance_action(text, state.opted_out);
   if (action != ComplianceAction::none) return compliance_turn(action, state, knowledge.kb.program);
 
@@ -119,6 +262,8 @@ TurnResult respond(std::string_view text, const TexterState& state, const Knowle
   r.intent = std::move(u.intent);
   r.confidence = u.confidence;
   r.entities = std::move(u.entities);
+  const intents::Entities found = std::move(u.found);
+  r.tokens = u.tokens;
 
   if (state.opted_out) return r;  // stored, never answered
   if (state.mode == Mode::human) {
@@ -129,7 +274,15 @@ TurnResult respond(std::string_view text, const TexterState& state, const Knowle
     }
     return r;
   }
-  answer_intent(r, knowledge.kb);
+  if (is_more_request(text)) {
+    // MORE is ours, not the classifier's: the rest of the last answer, or say there is none.
+    r.intent = "more";
+    r.confidence = 1.0;
+    r.replies.push_back(state.more_text.empty() ? knowledge.kb.program.more_none : state.more_text);
+  } else {
+    answer_intent(r, found, knowledge.kb, now);
+  }
+  fit_replies(r);
   return r;
 }
 

@@ -23,6 +23,7 @@ struct TurnResult {
   double confidence = 0.0;
   nlohmann::json entities = nlohmann::json::object();
   bool erase_history = false;  // delete_data: wipe profile and messages before storing this turn
+  std::size_t tokens = 0;      // words in the normalised text
 };
 
 // What a text means, before any state is consulted beyond the opt-out flag
@@ -30,13 +31,17 @@ struct TurnResult {
 struct Understanding {
   std::string intent;
   double confidence = 0.0;
-  nlohmann::json entities = nlohmann::json::object();
+  nlohmann::json entities = nlohmann::json::object();  // SPEC's entities for the intent
+  intents::Entities found;  // everything found, whatever the intent
+  std::size_t tokens = 0;   // words in the normalised text
   bool by_compliance_rule = false;  // decided by the keyword/opt-out rules, not the classifier
 };
 Understanding understand(std::string_view text, bool opted_out, const Knowledge& knowledge);
 
 // After this many misunderstood texts in a row, offer a human.
 inline constexpr int kMissesBeforeHumanOffer = 3;
+// How long a question we asked stays open ("what do you weigh?").
+inline constexpr std::chrono::minutes kPendingQuestionLifetime{30};
 
 TurnResult respond(std::string_view text, const TexterState& state, const Knowledge& knowledge,
                    Clock::time_point now);

@@ -1,6 +1,7 @@
 #pragma once
 // Everything the line remembers about one texter between turns.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,6 +25,15 @@ struct TexterState {
   bool flagged = false;       // a human should review this conversation
   int misses = 0;             // texts in a row we did not understand
   bool holding_sent = false;  // the one holding message of a human handoff went out
+  std::string weight_unit = "kg";       // how they give weight: "kg", "lb" or "st"
+  std::vector<std::string> conditions;  // escalating conditions they mentioned
+  // A question we asked and are waiting on: "dose_supplement" or "dose_weight",
+  // valid until pending_until_ms; the supplement it was about.
+  std::string pending;
+  std::string pending_supplement;
+  std::int64_t pending_until_ms = 0;
+  std::string last_supplement;  // the topic of the last dose answer, for "and creatine?"
+  std::string more_text;  // the rest of a long answer, sent when they reply MORE
 
   bool operator==(const TexterState&) const = default;
 };

@@ -65,9 +65,9 @@ double round1(double v) { return std::round(v * 10.0) / 10.0; }
 
 }  // namespace
 
-std::optional<double> parse_weight_kg(const std::vector<std::string>& tokens) {
+std::optional<WeightReading> parse_weight(const std::vector<std::string>& tokens) {
   struct Candidate {
-    double kg;
+    WeightReading reading;
     bool superseded;
   };
   std::vector<Candidate> found;
@@ -116,14 +116,17 @@ std::optional<double> parse_weight_kg(const std::vector<std::string>& tokens) {
       if (extra_lb) kg += *extra_lb * kKgPerLb;
     }
     const bool superseded = i > 0 && supersedes_next(tokens[i - 1]);
-    if (kg >= kMinKg && kg <= kMaxKg) found.push_back({round1(kg), superseded});
+    if (kg >= kMinKg && kg <= kMaxKg) {
+      const char* name = unit == Unit::kg ? "kg" : unit == Unit::lb ? "lb" : "st";
+      found.push_back({{round1(kg), name}, superseded});
+    }
     i = j - 1;
   }
   // The last weight not marked as replaced: "85kg not 58kg", "from 90kg to 84kg".
   for (auto it = found.rbegin(); it != found.rend(); ++it) {
-    if (!it->superseded) return it->kg;
+    if (!it->superseded) return it->reading;
   }
-  if (!found.empty()) return found.back().kg;
+  if (!found.empty()) return found.back().reading;
   return std::nullopt;
 }
 
@@ -142,6 +145,9 @@ EntityExtractor::EntityExtractor(const content::KnowledgeBase& kb) {
     for (const auto& b : m.brands) add(b, kMedication, m.generic);
     for (const auto& a : m.aliases) add(a, kMedication, m.generic);
   }
+  for (const auto& c : kb.conditions) {
+    for (const auto& a : c.aliases) add(a, kCondition, c.id);
+  }
   for (const auto& v : kb.entity_values) {
     const Kind kind = v.entity == "goal" ? kGoal : v.entity == "order" ? kOrder : kCategory;
     for (const auto& a : v.aliases) add(a, kind, v.id);
@@ -151,7 +157,10 @@ EntityExtractor::EntityExtractor(const content::KnowledgeBase& kb) {
 Entities EntityExtractor::from_hits(const std::vector<std::string>& tokens,
                                     const std::vector<PhraseHit>& hits) const {
   Entities e;
-  e.weight_kg = parse_weight_kg(tokens);
+  if (const auto w = parse_weight(tokens)) {
+    e.weight_kg = w->kg;
+    e.weight_unit = w->unit;
+  }
   auto push_unique = [](std::vector<std::string>& list, const std::string& v) {
     if (std::find(list.begin(), list.end(), v) == list.end()) list.push_back(v);
   };
@@ -164,6 +173,10 @@ Entities EntityExtractor::from_hits(const std::vector<std::string>& tokens,
   };
   std::vector<std::string> category_words;
   for (const auto& h : hits) {
+    // "im 13" is an age, "im 13 stone" a weight: a condition phrase followed by a unit is not one.
+    if (h.kind == kCondition && h.end < tokens.size() && unit_of(tokens[h.end]) != Unit::none) {
+      continue;
+    }
     switch (h.kind) {
       case kSupplement:
         if (inside_category(h)) {
@@ -176,6 +189,7 @@ Entities EntityExtractor::from_hits(const std::vector<std::string>& tokens,
       case kGoal: if (e.goal.empty()) e.goal = h.value; break;
       case kCategory: if (e.category.empty()) e.category = h.value; break;
       case kOrder: if (e.order.empty()) e.order = h.value; break;
+      case kCondition: push_unique(e.conditions, h.value); break;
       default: break;
     }
   }

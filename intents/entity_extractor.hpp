@@ -19,12 +19,14 @@ namespace smscoach::intents {
 
 struct Entities {
   std::optional<double> weight_kg;
+  std::string weight_unit;  // how it was given: "kg", "lb" or "st"
   std::string goal;
   std::string category;
   std::string order;                     // "most" or "least"
   std::vector<std::string> substances;   // supplement/ingredient ids, in text order
   std::vector<std::string> medications;  // generic names, in text order
   std::string implied_category;          // the category of a named supplement ("whey")
+  std::vector<std::string> conditions;   // escalating conditions (pregnancy, kidney disease...)
 
   // The entities SPEC lists for `intent`, only those found: dose gets
   // supplement, weight_kg, goal; product_compare category, ingredient, order;
@@ -33,12 +35,21 @@ struct Entities {
   nlohmann::json for_intent(std::string_view intent) const;
 };
 
+struct WeightReading {
+  double kg = 0;
+  std::string unit;  // "kg", "lb" or "st": the unit the texter used
+};
+
 // Weight from tokens, or nullopt. Exposed for tests.
-std::optional<double> parse_weight_kg(const std::vector<std::string>& tokens);
+std::optional<WeightReading> parse_weight(const std::vector<std::string>& tokens);
+inline std::optional<double> parse_weight_kg(const std::vector<std::string>& tokens) {
+  const auto w = parse_weight(tokens);
+  return w ? std::optional<double>(w->kg) : std::nullopt;
+}
 
 class EntityExtractor {
  public:
-  enum Kind { kSupplement, kMedication, kGoal, kCategory, kOrder };
+  enum Kind { kSupplement, kMedication, kGoal, kCategory, kOrder, kCondition };
 
   explicit EntityExtractor(const content::KnowledgeBase& kb);
 

@@ -40,6 +40,7 @@ std::string_view placeholder(int kind) {
     case EntityExtractor::kGoal: return "<goal>";
     case EntityExtractor::kCategory: return "<category>";
     case EntityExtractor::kOrder: return "<order>";
+    case EntityExtractor::kCondition: return "<condition>";
     default: return "<entity>";
   }
 }
@@ -134,11 +135,11 @@ bool is_safety_word(std::string_view w) {
   return std::find(std::begin(kWords), std::end(kWords), w) != std::end(kWords);
 }
 
-// A medication named together with a supplement, a product or a safety word is
-// a medication-safety question whatever else it says: the one mistake this
+// A medication or escalating condition named together with a supplement, a
+// product or a safety word is a medication-safety question whatever else it says: the one mistake this
 // line must not make is to answer it like a dose or product question.
 bool is_medication_question(const Analysis& a) {
-  if (a.entities.medications.empty()) return false;
+  if (a.entities.medications.empty() && a.entities.conditions.empty()) return false;
   if (!a.entities.substances.empty() || !a.entities.category.empty()) return true;
   return std::any_of(a.tokens.begin(), a.tokens.end(), is_safety_word);
 }

@@ -93,6 +93,9 @@ TextNormalizer::TextNormalizer(const content::KnowledgeBase& kb) {
   for (const auto& v : kb.entity_values) {
     for (const auto& a : v.aliases) add_phrase_words(a);
   }
+  for (const auto& c : kb.conditions) {
+    for (const auto& a : c.aliases) add_phrase_words(a);
+  }
   // Training texts are written like real texts, misspellings included: only
   // their words that are not near a target count as known.
   for (const auto& u : kb.training_utterances()) {

@@ -46,6 +46,15 @@ const char* const kMigrations[] = {
     );
     CREATE INDEX processed_by_number ON processed_messages (number);
     )sql",
+    R"sql(
+    ALTER TABLE texters ADD COLUMN weight_unit TEXT NOT NULL DEFAULT 'kg';
+    ALTER TABLE texters ADD COLUMN conditions TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE texters ADD COLUMN pending TEXT NOT NULL DEFAULT '';
+    ALTER TABLE texters ADD COLUMN pending_supplement TEXT NOT NULL DEFAULT '';
+    ALTER TABLE texters ADD COLUMN pending_until INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE texters ADD COLUMN last_supplement TEXT NOT NULL DEFAULT '';
+    ALTER TABLE texters ADD COLUMN more_text TEXT NOT NULL DEFAULT '';
+    )sql",
 };
 
 Error db_error(sqlite3* db, std::string_view what) {
@@ -193,8 +202,9 @@ struct SqliteStore::Impl {
   // False on a database error; `found` tells whether the number has a row.
   bool read_texter(std::string_view number, TexterState& state, bool& found) {
     Statement& s = prepare(
-        "SELECT weight_kg, goal, medications, opted_out, mode, flagged, misses, holding_sent "
-        "FROM texters WHERE number = ?");
+        "SELECT weight_kg, goal, medications, opted_out, mode, flagged, misses, holding_sent, "
+        "weight_unit, conditions, pending, pending_supplement, pending_until, last_supplement, "
+        "more_text FROM texters WHERE number = ?");
     s.bind(number);
     state = TexterState{};
     state.number = std::string(number);
@@ -209,6 +219,13 @@ struct SqliteStore::Impl {
       state.flagged = s.int64(5) != 0;
       state.misses = static_cast<int>(s.int64(6));
       state.holding_sent = s.int64(7) != 0;
+      state.weight_unit = s.text(8);
+      state.conditions = from_json_text(s.text(9));
+      state.pending = s.text(10);
+      state.pending_supplement = s.text(11);
+      state.pending_until_ms = s.int64(12);
+      state.last_supplement = s.text(13);
+      state.more_text = s.text(14);
     }
     return rc == SQLITE_ROW || rc == SQLITE_DONE;
   }
@@ -216,11 +233,17 @@ struct SqliteStore::Impl {
   bool write_texter(const TexterState& t, std::int64_t now_ms) {
     return prepare(
                "INSERT INTO texters (number, weight_kg, goal, medications, opted_out, mode, "
-               "flagged, misses, holding_sent, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+               "flagged, misses, holding_sent, weight_unit, conditions, pending, "
+               "pending_supplement, pending_until, last_supplement, more_text, updated_at) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                "ON CONFLICT (number) DO UPDATE SET weight_kg = excluded.weight_kg, "
                "goal = excluded.goal, medications = excluded.medications, "
                "opted_out = excluded.opted_out, mode = excluded.mode, flagged = excluded.flagged, "
                "misses = excluded.misses, holding_sent = excluded.holding_sent, "
+               "weight_unit = excluded.weight_unit, conditions = excluded.conditions, "
+               "pending = excluded.pending, pending_supplement = excluded.pending_supplement, "
+               "pending_until = excluded.pending_until, last_supplement = excluded.last_supplement, "
+               "more_text = excluded.more_text, "
                "updated_at = excluded.updated_at")
         .bind(t.number)
         .bind(t.weight_kg)
@@ -231,6 +254,13 @@ struct SqliteStore::Impl {
         .bind(std::int64_t{t.flagged})
         .bind(std::int64_t{t.misses})
         .bind(std::int64_t{t.holding_sent})
+        .bind(t.weight_unit)
+        .bind(to_json_text(t.conditions))
+        .bind(t.pending)
+        .bind(t.pending_supplement)
+        .bind(t.pending_until_ms)
+        .bind(t.last_supplement)
+        .bind(t.more_text)
         .bind(now_ms)
         .run();
   }

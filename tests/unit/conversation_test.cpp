@@ -80,13 +80,24 @@ TEST_CASE("asking for a human hands over: one holding message, then quiet") {
   CHECK(t[3].replies == std::vector<std::string>{program.opt_out_confirmation});  // STOP always acts
 }
 
-TEST_CASE("a medication question is flagged and never called safe") {
-  const auto t = play({"is creatine safe with my zoloft"});
+TEST_CASE("a medication question is flagged, names the known flag, and is never called safe") {
+  const auto t = play({"is st johns wort safe with my zoloft"});
   CHECK(t[0].intent == "med_safety");
   CHECK(t[0].state.flagged);
+  CHECK(t[0].state.medications == std::vector<std::string>{"sertraline"});
   REQUIRE(t[0].replies.size() == 1);
-  CHECK(t[0].replies[0] == shipped().kb.program.med_safety_generic);
-  CHECK(t[0].replies[0].find("is safe") == std::string::npos);
+  const std::string& reply = t[0].replies[0];
+  // The flag the interactions data gives for St John's wort with an SSRI.
+  bool named = false;
+  for (const auto& i : shipped().kb.interactions) {
+    const bool ssri = std::find(i.classes.begin(), i.classes.end(), "ssri") != i.classes.end();
+    const bool wort = std::find(i.substances.begin(), i.substances.end(), "st_johns_wort") !=
+                      i.substances.end();
+    if (ssri && wort) named = named || reply.find(i.flag) != std::string::npos;
+  }
+  CHECK(named);
+  CHECK(reply.ends_with(shipped().kb.program.med_safety_generic));
+  CHECK(reply.find("is safe") == std::string::npos);
 }
 
 TEST_CASE("repeated misunderstanding offers a human") {
