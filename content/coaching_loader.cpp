@@ -98,6 +98,23 @@ void load_conditions(const std::string& file, std::string_view text, std::vector
   }
 }
 
+void load_recommendations(const std::string& file, std::string_view text,
+                          std::vector<Recommendation>& out, std::vector<ContentError>& errors) {
+  std::set<std::string, std::less<>> goals;
+  for (const auto& record : parse_jsonl(file, text, errors)) {
+    RecordChecker check(file, record, errors);
+    Recommendation r;
+    check.string_field("goal", r.goal);
+    check.string_list("supplements", r.supplements, 1);
+    check.optional_string_list("categories", r.categories);
+    if (!check.ok()) continue;
+    if (r.goal.empty() || !kGoals.contains(r.goal)) check.fail("goal \"" + r.goal + "\" is not a SPEC goal");
+    if (!goals.insert(r.goal).second) check.fail("goal \"" + r.goal + "\" given twice");
+    r.line = record.line;
+    if (check.ok()) out.push_back(std::move(r));
+  }
+}
+
 void check_references(const std::string& dir, const KnowledgeBase& kb,
                       std::vector<ContentError>& errors) {
   std::set<std::string, std::less<>> classes, categories;
@@ -131,6 +148,19 @@ void check_references(const std::string& dir, const KnowledgeBase& kb,
     }
     for (const auto& c : i.classes) {
       if (!classes.contains(c)) fail("no medication has the class \"" + c + "\"");
+    }
+  }
+  const std::string recommendations_file = dir + "/recommendations.jsonl";
+  for (const auto& r : kb.recommendations) {
+    for (const auto& s : r.supplements) {
+      if (!kb.find_supplement(s)) {
+        errors.push_back({recommendations_file, r.line, "unknown supplement \"" + s + "\""});
+      }
+    }
+    for (const auto& c : r.categories) {
+      if (!categories.contains(c)) {
+        errors.push_back({recommendations_file, r.line, "unknown category \"" + c + "\""});
+      }
     }
   }
   const std::string catalog_file = dir + "/products.json";

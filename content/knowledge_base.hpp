@@ -49,6 +49,11 @@ struct ProgramText {
   std::string med_no_known_flag;
   std::string profile_saved;
   std::string more_none;
+  std::string compare_ask_ingredient;
+  std::string compare_none;
+  std::string compare_caveat;
+  std::string recommend_ask_goal;
+  std::string catalog_demo_note;
 };
 
 // Texter shorthand and the word it stands for: "u" -> "you".
@@ -118,6 +123,14 @@ struct Product {
   int line = 0;  // where it sits in products.json, for error messages
 };
 
+// What the line suggests for a goal, best evidence first.
+struct Recommendation {
+  std::string goal;
+  std::vector<std::string> supplements;
+  std::vector<std::string> categories;
+  int line = 0;
+};
+
 struct ProductCatalog {
   bool demo = false;  // the shipped catalog is invented and says so
   std::vector<Product> products;
@@ -147,6 +160,7 @@ struct KnowledgeBase {
   std::vector<Interaction> interactions;
   std::vector<Condition> conditions;
   ProductCatalog catalog;
+  std::vector<Recommendation> recommendations;
 
   const Supplement* find_supplement(std::string_view id) const;
   const Medication* find_medication(std::string_view generic) const;

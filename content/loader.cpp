@@ -78,6 +78,11 @@ const std::map<std::string, ProgramField, std::less<>>& program_fields() {
       {"med_no_known_flag", &ProgramText::med_no_known_flag},
       {"profile_saved", &ProgramText::profile_saved},
       {"more_none", &ProgramText::more_none},
+      {"compare_ask_ingredient", &ProgramText::compare_ask_ingredient},
+      {"compare_none", &ProgramText::compare_none},
+      {"compare_caveat", &ProgramText::compare_caveat},
+      {"recommend_ask_goal", &ProgramText::recommend_ask_goal},
+      {"catalog_demo_note", &ProgramText::catalog_demo_note},
   };
   return fields;
 }
@@ -217,6 +222,9 @@ LoadResult load_knowledge_base(const std::filesystem::path& dir) {
           std::vector<ContentError>& e) { load_conditions(f, t, kb.conditions, e); }},
       {"products.json", [](const std::string& f, std::string_view t, KnowledgeBase& kb,
                            std::vector<ContentError>& e) { load_catalog(f, t, kb.catalog, e); }},
+      {"recommendations.jsonl",
+       [](const std::string& f, std::string_view t, KnowledgeBase& kb,
+          std::vector<ContentError>& e) { load_recommendations(f, t, kb.recommendations, e); }},
   };
   for (const auto& part : parts) {
     const std::string file = (dir / part.name).string();

@@ -32,6 +32,8 @@ void load_interactions(const std::string& file, std::string_view text,
                        std::vector<Interaction>& out, std::vector<ContentError>& errors);
 void load_conditions(const std::string& file, std::string_view text, std::vector<Condition>& out,
                      std::vector<ContentError>& errors);
+void load_recommendations(const std::string& file, std::string_view text,
+                          std::vector<Recommendation>& out, std::vector<ContentError>& errors);
 void load_catalog(const std::string& file, std::string_view text, ProductCatalog& out,
                   std::vector<ContentError>& errors);
 

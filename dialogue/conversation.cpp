@@ -6,6 +6,7 @@
 #include "dialogue/compliance.hpp"
 #include "dialogue/reply_composer.hpp"
 #include "dialogue/skills/dose_skill.hpp"
+#include "dialogue/skills/product_skill.hpp"
 #include "dialogue/skills/safety_skill.hpp"
 #include "intents/normalize.hpp"
 
@@ -78,6 +79,36 @@ void remember(TexterState& state, const intents::Entities& found, const std::str
   if (!found.medications.empty() || !found.conditions.empty()) state.flagged = true;
 }
 
+void ask(TexterState& state, std::string question, std::string subject, Clock::time_point now) {
+  state.pending = std::move(question);
+  state.pending_subject = std::move(subject);
+  state.pending_until_ms = to_ms(now + kPendingQuestionLifetime);
+}
+
+void clear_pending(TexterState& state) {
+  state.pending.clear();
+  state.pending_subject.clear();
+  state.pending_until_ms = 0;
+}
+
+void answer_compare_turn(TurnResult& r, CompareRequest request, const content::KnowledgeBase& kb,
+                         Clock::time_point now) {
+  clear_pending(r.state);
+  const auto answer = compare_products(request, kb);
+  if (answer.needs_input) {
+    ask(r.state, request.least ? "compare_least" : "compare_most", request.category, now);
+  }
+  r.replies.push_back(answer.text);
+}
+
+void answer_recommend_turn(TurnResult& r, const std::string& goal, const std::string& category,
+                           const content::KnowledgeBase& kb, Clock::time_point now) {
+  clear_pending(r.state);
+  const auto answer = recommend_products(goal, category, kb);
+  if (answer.needs_input) ask(r.state, "recommend_goal", "", now);
+  r.replies.push_back(answer.text);
+}
+
 void answer_dose_turn(TurnResult& r, std::string supplement, const intents::Entities& found,
                       const content::KnowledgeBase& kb, Clock::time_point now) {
   TexterState& state = r.state;
@@ -87,20 +118,14 @@ void answer_dose_turn(TurnResult& r, std::string supplement, const intents::Enti
   request.unit = unit_of(state.weight_unit);
   request.goal = found.goal.empty() ? state.goal : found.goal;
   const DoseAnswer answer = answer_dose(request, kb);
-  state.pending.clear();
-  state.pending_supplement.clear();
-  state.pending_until_ms = 0;
+  clear_pending(state);
   if (answer.need == DoseAnswer::Need::supplement) {
-    state.pending = "dose_supplement";
+    ask(state, "dose_supplement", "", now);
   } else if (answer.need == DoseAnswer::Need::weight) {
-    state.pending = "dose_weight";
-    state.pending_supplement = supplement;
+    ask(state, "dose_weight", supplement, now);
   }
   // Only a dose given becomes the topic "and creatine?" continues.
   state.last_supplement = answer.dosed ? supplement : std::string();
-  if (!state.pending.empty()) {
-    state.pending_until_ms = to_ms(now + kPendingQuestionLifetime);
-  }
   if (answer.escalate) state.flagged = true;
   r.replies.push_back(answer.text);
 }
@@ -124,8 +149,7 @@ bool answers_pending_question(TurnResult& r, const intents::Entities& found,
   TexterState& state = r.state;
   if (state.pending.empty()) return false;
   if (to_ms(now) > state.pending_until_ms) {
-    state.pending.clear();
-    state.pending_supplement.clear();
+    clear_pending(state);
     return false;
   }
   // A drug or condition in the text makes it a safety question, whatever was pending.
@@ -140,7 +164,20 @@ bool answers_pending_question(TurnResult& r, const intents::Entities& found,
   }
   if (state.pending == "dose_weight" && found.weight_kg) {
     r.intent = "dose";
-    answer_dose_turn(r, state.pending_supplement, found, kb, now);
+    answer_dose_turn(r, state.pending_subject, found, kb, now);
+    return true;
+  }
+  if (state.pending == "recommend_goal" && !found.goal.empty()) {
+    r.intent = "product_recommend";
+    answer_recommend_turn(r, found.goal, "", kb, now);
+    return true;
+  }
+  if ((state.pending == "compare_most" || state.pending == "compare_least") &&
+      !found.substances.empty()) {
+    r.intent = "product_compare";
+    answer_compare_turn(r, {state.pending_subject, found.substances.front(),
+                            state.pending == "compare_least"},
+                        kb, now);
     return true;
   }
   return false;
@@ -213,8 +250,27 @@ void answer_intent(TurnResult& r, const intents::Entities& found, const content:
     ++state.misses;
     r.replies.push_back(state.misses >= kMissesBeforeHumanOffer ? program.out_of_scope_repeat
                                                                  : program.out_of_scope);
+  } else if (intent == "product_compare" && found.substances.empty() && found.order.empty()) {
+    // "best fat burner": no ingredient and no most/least is a recommendation.
+    intent = "product_recommend";
+    answer_recommend_turn(r, found.goal.empty() ? state.goal : found.goal,
+                          found.category.empty() ? found.implied_category : found.category, kb,
+                          now);
+  } else if (intent == "product_compare") {
+    CompareRequest request;
+    request.category = found.category.empty() ? found.implied_category : found.category;
+    if (!found.substances.empty()) request.ingredient = found.substances.front();
+    request.least = found.order == "least";
+    // "stim-free pre": least of the stimulant.
+    if (request.ingredient.empty() && request.least && request.category == "pre_workout") {
+      request.ingredient = "caffeine";
+    }
+    answer_compare_turn(r, request, kb, now);
+  } else if (intent == "product_recommend") {
+    answer_recommend_turn(r, found.goal.empty() ? state.goal : found.goal,
+                          found.category.empty() ? found.implied_category : found.category, kb,
+                          now);
   } else {
-    // product_compare and product_recommend: their skills come with the catalog.
     r.replies.push_back(program.not_ready);
   }
 }

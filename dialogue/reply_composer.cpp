@@ -60,6 +60,11 @@ std::string to_gsm7(std::string_view utf8) {
   return out;
 }
 
+std::string capitalise_first(std::string text) {
+  if (!text.empty() && text[0] >= 'a' && text[0] <= 'z') text[0] = static_cast<char>(text[0] - 'a' + 'A');
+  return text;
+}
+
 ComposedReply compose_reply(std::string_view text, std::size_t max_segments) {
   ComposedReply reply;
   std::string gsm = to_gsm7(text);

@@ -21,6 +21,9 @@ struct ComposedReply {
   std::string rest;  // what MORE sends next; empty when it all fit
 };
 
+// "creatine: ..." -> "Creatine: ...": names start sentences in replies.
+std::string capitalise_first(std::string text);
+
 // Fits text into max_segments: a longer text is cut at the last sentence end
 // (else word break) that leaves room for " Reply MORE".
 ComposedReply compose_reply(std::string_view text,

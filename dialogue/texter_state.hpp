@@ -27,10 +27,11 @@ struct TexterState {
   bool holding_sent = false;  // the one holding message of a human handoff went out
   std::string weight_unit = "kg";       // how they give weight: "kg", "lb" or "st"
   std::vector<std::string> conditions;  // escalating conditions they mentioned
-  // A question we asked and are waiting on: "dose_supplement" or "dose_weight",
-  // valid until pending_until_ms; the supplement it was about.
+  // A question we asked and are waiting on, valid until pending_until_ms:
+  // "dose_supplement", "dose_weight" (subject: the supplement),
+  // "recommend_goal", "compare_most" or "compare_least" (subject: the category).
   std::string pending;
-  std::string pending_supplement;
+  std::string pending_subject;
   std::int64_t pending_until_ms = 0;
   std::string last_supplement;  // the topic of the last dose answer, for "and creatine?"
   std::string more_text;  // the rest of a long answer, sent when they reply MORE

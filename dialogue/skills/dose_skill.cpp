@@ -1,5 +1,7 @@
 #include "dialogue/skills/dose_skill.hpp"
 
+#include "dialogue/reply_composer.hpp"
+
 #include <cmath>
 #include <cstdio>
 #include <vector>
@@ -37,11 +39,6 @@ std::string range(double low, double high, const std::string& unit) {
 }
 
 std::string per_text(const content::DoseRule& r) { return r.per == "day" ? "a day" : "per dose"; }
-
-std::string capitalised(std::string s) {
-  if (!s.empty() && s[0] >= 'a' && s[0] <= 'z') s[0] = static_cast<char>(s[0] - 'a' + 'A');
-  return s;
-}
 
 // One rule as a sentence: "24 g a day (0.3 g/kg at 80 kg), split into 4 doses, for 5-7 days."
 std::string rule_sentence(const content::DoseRule& r, std::optional<double> kg, WeightUnit unit) {
@@ -132,7 +129,7 @@ DoseAnswer answer_dose(const DoseRequest& request, const content::KnowledgeBase&
   const auto* rule = main_rule(rules, request.goal);
   if (!rule) {
     a.text = supplement && !supplement->no_dose.empty()
-                 ? capitalised(name) + ": " + supplement->no_dose
+                 ? capitalise_first(name) + ": " + supplement->no_dose
                  : program.dose_no_rule;
     return a;
   }
@@ -141,7 +138,7 @@ DoseAnswer answer_dose(const DoseRequest& request, const content::KnowledgeBase&
     a.text = program.dose_ask_weight;
     return a;
   }
-  std::string text = capitalised(name) + ": " + rule_sentence(*rule, request.weight_kg, request.unit);
+  std::string text = capitalise_first(name) + ": " + rule_sentence(*rule, request.weight_kg, request.unit);
   if (!rule->note.empty()) text += " " + rule->note;
   for (const auto* extra : rules) {
     if (extra->kind == "loading") {

@@ -50,7 +50,7 @@ const char* const kMigrations[] = {
     ALTER TABLE texters ADD COLUMN weight_unit TEXT NOT NULL DEFAULT 'kg';
     ALTER TABLE texters ADD COLUMN conditions TEXT NOT NULL DEFAULT '[]';
     ALTER TABLE texters ADD COLUMN pending TEXT NOT NULL DEFAULT '';
-    ALTER TABLE texters ADD COLUMN pending_supplement TEXT NOT NULL DEFAULT '';
+    ALTER TABLE texters ADD COLUMN pending_subject TEXT NOT NULL DEFAULT '';
     ALTER TABLE texters ADD COLUMN pending_until INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE texters ADD COLUMN last_supplement TEXT NOT NULL DEFAULT '';
     ALTER TABLE texters ADD COLUMN more_text TEXT NOT NULL DEFAULT '';
@@ -203,7 +203,7 @@ struct SqliteStore::Impl {
   bool read_texter(std::string_view number, TexterState& state, bool& found) {
     Statement& s = prepare(
         "SELECT weight_kg, goal, medications, opted_out, mode, flagged, misses, holding_sent, "
-        "weight_unit, conditions, pending, pending_supplement, pending_until, last_supplement, "
+        "weight_unit, conditions, pending, pending_subject, pending_until, last_supplement, "
         "more_text FROM texters WHERE number = ?");
     s.bind(number);
     state = TexterState{};
@@ -222,7 +222,7 @@ struct SqliteStore::Impl {
       state.weight_unit = s.text(8);
       state.conditions = from_json_text(s.text(9));
       state.pending = s.text(10);
-      state.pending_supplement = s.text(11);
+      state.pending_subject = s.text(11);
       state.pending_until_ms = s.int64(12);
       state.last_supplement = s.text(13);
       state.more_text = s.text(14);
@@ -234,14 +234,14 @@ struct SqliteStore::Impl {
     return prepare(
                "INSERT INTO texters (number, weight_kg, goal, medications, opted_out, mode, "
                "flagged, misses, holding_sent, weight_unit, conditions, pending, "
-               "pending_supplement, pending_until, last_supplement, more_text, updated_at) "
+               "pending_subject, pending_until, last_supplement, more_text, updated_at) "
                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                "ON CONFLICT (number) DO UPDATE SET weight_kg = excluded.weight_kg, "
                "goal = excluded.goal, medications = excluded.medications, "
                "opted_out = excluded.opted_out, mode = excluded.mode, flagged = excluded.flagged, "
                "misses = excluded.misses, holding_sent = excluded.holding_sent, "
                "weight_unit = excluded.weight_unit, conditions = excluded.conditions, "
-               "pending = excluded.pending, pending_supplement = excluded.pending_supplement, "
+               "pending = excluded.pending, pending_subject = excluded.pending_subject, "
                "pending_until = excluded.pending_until, last_supplement = excluded.last_supplement, "
                "more_text = excluded.more_text, "
                "updated_at = excluded.updated_at")
@@ -257,7 +257,7 @@ struct SqliteStore::Impl {
         .bind(t.weight_unit)
         .bind(to_json_text(t.conditions))
         .bind(t.pending)
-        .bind(t.pending_supplement)
+        .bind(t.pending_subject)
         .bind(t.pending_until_ms)
         .bind(t.last_supplement)
         .bind(t.more_text)

@@ -170,3 +170,85 @@ TEST_CASE("every dose answer the knowledge base can give fits the SMS budget in 
     }
   }
 }
+
+TEST_CASE("product compare ranks the catalog by the ingredient, most or least, per label") {
+  Script s;
+  s.text("which pre workout has the most caffeine");
+  CHECK(s.turns.back().intent == "product_compare");
+  CHECK(contains(s.reply(), "Per label"));
+  // The first product named is the catalog's highest-caffeine pre-workout.
+  const smscoach::content::Product* top = nullptr;
+  double top_mg = -1;
+  for (const auto& p : shipped().kb.catalog.products) {
+    if (p.category != "pre_workout") continue;
+    for (const auto& [id, mg] : p.per_serving_mg) {
+      if (id == "caffeine" && mg > top_mg) {
+        top_mg = mg;
+        top = &p;
+      }
+    }
+  }
+  REQUIRE(top);
+  CHECK(s.reply().find(top->name) == s.reply().find(": ") + 2);
+}
+
+TEST_CASE("most of what? is asked, and the next text answers it") {
+  Script s;
+  s.text("which pre has the most");
+  CHECK(s.reply() == shipped().kb.program.compare_ask_ingredient);
+  s.text("citrulline");
+  CHECK(s.turns.back().intent == "product_compare");
+  CHECK(contains(s.reply(), "most citrulline"));
+}
+
+TEST_CASE("a swapped catalog is what the answers come from") {
+  auto kb = shipped().kb;
+  kb.catalog.demo = false;
+  kb.catalog.products = {
+      {"a", "Alpha Pre", "pre_workout", "1 scoop", {{"caffeine", 120}}, 1},
+      {"b", "Bravo Pre", "pre_workout", "2 scoops", {{"caffeine", 390}}, 2},
+      {"c", "Charlie Whey", "protein_powder", "1 scoop", {{"protein", 30000}}, 3},
+  };
+  const Knowledge swapped(std::move(kb));
+  TexterState state;
+  state.number = "+15550009999";
+  const auto most = respond("which pre workout has the most caffeine", state, swapped, {});
+  REQUIRE(most.replies.size() == 1);
+  CHECK(contains(most.replies[0], "Bravo Pre 390 mg per 2 scoops; Alpha Pre 120 mg"));
+  CHECK_FALSE(contains(most.replies[0], "(demo)"));
+  CHECK_FALSE(contains(most.replies[0], "Demo catalog"));
+  const auto least = respond("lowest caffeine pre workout", state, swapped, {});
+  CHECK(contains(least.replies[0], "least caffeine"));
+  CHECK(least.replies[0].find("Alpha Pre") < least.replies[0].find("Bravo Pre"));
+}
+
+TEST_CASE("recommendations follow the goal, asked for when unknown") {
+  Script s;
+  s.text("what should i take");
+  CHECK(s.reply() == shipped().kb.program.recommend_ask_goal);
+  s.text("building muscle");
+  CHECK(s.turns.back().intent == "product_recommend");
+  CHECK(contains(s.reply(), "Creatine (evidence A)"));
+  Script g;
+  g.state.goal = "endurance";
+  g.text("what supplements should i take");
+  CHECK_FALSE(contains(g.reply(), shipped().kb.program.recommend_ask_goal));
+}
+
+TEST_CASE("every medication-safety answer fits the budget and never says safe") {
+  for (const auto& i : shipped().kb.interactions) {
+    for (const auto& generic : i.medications) {
+      for (const auto& substance : i.substances) {
+        Script s;
+        const std::string text = "is " + substance + " ok with " + generic;
+        s.text(text.c_str());
+        INFO(text << " -> " << s.reply());
+        CHECK(s.turns.back().intent == "med_safety");
+        const auto septets = smscoach::content::gsm7_septets(s.reply());
+        REQUIRE(septets);
+        CHECK(smscoach::content::gsm7_segments(*septets) <= kDefaultReplySegments);
+        CHECK_FALSE(contains(s.reply(), " is safe"));
+      }
+    }
+  }
+}
