@@ -317,3 +317,22 @@ TEST_CASE("the CLI: chat, classify, content check, export, forget") {
     CHECK(run_cli(dir, "users forget 5550009999 " + db, "").exit_code == 2);
   }
 }
+
+TEST_CASE("what a texter told the line is remembered across a restart") {
+  test::TempDir dir;
+  {
+    ServerProcess server(SMSCOACH_BINARY, serve_args(dir));
+    Texter texter(server.port(), "+15552223333");
+    texter.text("im 176 lbs and bulking");
+    const auto ask = texter.text("what dose do i need?");
+    REQUIRE(ask.size() == 1);
+    CHECK(ask[0] == shipped().program.dose_ask_supplement);
+  }
+  ServerProcess server(SMSCOACH_BINARY, serve_args(dir));
+  Texter texter(server.port(), "+15552223333");
+  // The pending question and the weight both survived: "creatine" answers it.
+  const auto dose = texter.text("creatine");
+  REQUIRE(dose.size() == 1);
+  CHECK(dose[0].find("176 lb (80 kg)") != std::string::npos);
+  CHECK(dose[0].find("24 g") != std::string::npos);
+}

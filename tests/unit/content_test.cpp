@@ -76,6 +76,9 @@ TEST_CASE("the shipped knowledge base loads clean and covers the contract") {
   CHECK(r.kb.medications.size() >= 250);
   CHECK(r.kb.supplements.size() >= 30);
   CHECK_FALSE(r.kb.slang.empty());
+  CHECK(r.kb.catalog.demo);  // the shipped catalog says it is demo data
+  CHECK(r.kb.catalog.products.size() >= 10);
+  for (const auto& p : r.kb.catalog.products) CHECK(p.name.find("(demo)") != std::string::npos);
   const auto training = r.kb.training_utterances();
   CHECK(training.size() > 300);
   CHECK(training.front().intent.starts_with("faq."));
@@ -179,6 +182,53 @@ TEST_CASE("bad content is reported as file:line: message") {
     const auto r = load_knowledge_base(copy.dir.path());
     CHECK(has_error(r, "supplements.jsonl:", "must be lower case snake_case"));
     CHECK(has_error(r, "medications.jsonl:", "\"classes\" needs at least 1"));
+  }
+  SECTION("a dose rule for an unknown supplement, and one for a never-dose substance") {
+    copy.append_line("dose_rules.jsonl",
+                     R"({"supplement": "unobtainium", "kind": "daily", "basis": "fixed", "low": 1,)"
+                     R"( "high": 2, "unit": "g", "per": "day", "source": "none"})");
+    copy.append_line("dose_rules.jsonl",
+                     R"({"supplement": "yohimbine", "kind": "daily", "basis": "fixed", "low": 1,)"
+                     R"( "high": 2, "unit": "mg", "per": "day", "source": "none"})");
+    const auto r = load_knowledge_base(copy.dir.path());
+    CHECK(has_error(r, "dose_rules.jsonl:", "unknown supplement \"unobtainium\""));
+    CHECK(has_error(r, "dose_rules.jsonl:", "\"yohimbine\" is marked never_dose/no_dose"));
+  }
+  SECTION("a dose rule with a bad unit and low above high") {
+    copy.append_line("dose_rules.jsonl",
+                     R"({"supplement": "creatine", "kind": "daily", "basis": "fixed", "low": 5,)"
+                     R"( "high": 3, "unit": "oz", "per": "day", "source": "x"})");
+    const auto r = load_knowledge_base(copy.dir.path());
+    CHECK(has_error(r, "dose_rules.jsonl:", "unit must be g, mg or mmol"));
+    CHECK(has_error(r, "dose_rules.jsonl:", "need 0 < low <= high"));
+  }
+  SECTION("an interaction naming an unknown drug class") {
+    copy.append_line("interactions.jsonl",
+                     R"({"substances": ["caffeine"], "classes": ["teleporters"], "flag": "x", "source": "y"})");
+    const auto r = load_knowledge_base(copy.dir.path());
+    CHECK(has_error(r, "interactions.jsonl:", "no medication has the class \"teleporters\""));
+  }
+  SECTION("products.json errors point at the product's line") {
+    write_all(copy.file("products.json"),
+              "{\"products\": [\n"
+              "  {\"id\": \"a\", \"name\": \"A\", \"category\": \"pre_workout\", \"serving\": \"1\",\n"
+              "   \"per_serving_mg\": {\"caffeine\": 100}},\n"
+              "  {\"id\": \"b\", \"name\": \"B {x}\", \"category\": \"pre_workout\", \"serving\": \"1\",\n"
+              "   \"per_serving_mg\": {\"caffeine\": -5, \"unobtainium\": 3}},\n"
+              "  {\"id\": \"a\", \"name\": \"A again\", \"category\": \"pre_workout\", \"serving\": \"1\",\n"
+              "   \"per_serving_mg\": {\"unobtainium\": 3}}\n"
+              "]}\n");
+    const auto r = load_knowledge_base(copy.dir.path());
+    CHECK(has_error(r, "products.json:4:", "caffeine must be a number of mg"));
+    CHECK(has_error(r, "products.json:6:", "given twice"));
+  }
+  SECTION("products.json that is not JSON, or not SPEC's shape") {
+    write_all(copy.file("products.json"), "{\"products\": [\n  {\"id\": }\n]}\n");
+    auto r = load_knowledge_base(copy.dir.path());
+    CHECK(has_error(r, "products.json:2:", "not valid JSON"));
+    write_all(copy.file("products.json"), "[]");
+    r = load_knowledge_base(copy.dir.path());
+    CHECK(has_error(r, "products.json:1:", "\"products\" list"));
   }
   SECTION("a missing file") {
     fs::remove(copy.file("program.jsonl"));

@@ -55,6 +55,13 @@ TEST_CASE("a turn is stored whole and survives reopening") {
   state.flagged = true;
   state.misses = 2;
   state.holding_sent = true;
+  state.weight_unit = "lb";
+  state.conditions = {"pregnancy"};
+  state.pending = "dose_weight";
+  state.pending_subject = "creatine";
+  state.pending_until_ms = 1'700'000'123'456;
+  state.last_supplement = "caffeine";
+  state.more_text = "the rest";
   {
     SqliteStore store(path);
     auto r = store.record_turn(turn("SM1", "+15551234567", "hi \"there\" & <you>", {"one", "two"}, state));
