@@ -184,6 +184,13 @@ void check_conflicting_labels(const std::filesystem::path& dir, const KnowledgeB
   }
 }
 
+// Adapts a per-file loader to the part of the knowledge base it fills.
+template <auto Member, auto Loader>
+void load_into(const std::string& file, std::string_view text, KnowledgeBase& kb,
+               std::vector<ContentError>& errors) {
+  Loader(file, text, kb.*Member, errors);
+}
+
 }  // namespace
 
 LoadResult load_knowledge_base(const std::filesystem::path& dir) {
@@ -193,38 +200,19 @@ LoadResult load_knowledge_base(const std::filesystem::path& dir) {
     void (*load)(const std::string&, std::string_view, KnowledgeBase&, std::vector<ContentError>&);
   };
   static const Part parts[] = {
-      {"program.jsonl",
-       [](const std::string& f, std::string_view t, KnowledgeBase& kb,
-          std::vector<ContentError>& e) { load_program(f, t, kb.program, e); }},
-      {"faq.jsonl", [](const std::string& f, std::string_view t, KnowledgeBase& kb,
-                       std::vector<ContentError>& e) { load_faqs(f, t, kb.faqs, e); }},
-      {"intents.jsonl", [](const std::string& f, std::string_view t, KnowledgeBase& kb,
-                           std::vector<ContentError>& e) { load_intents(f, t, kb.intents, e); }},
-      {"slang.jsonl", [](const std::string& f, std::string_view t, KnowledgeBase& kb,
-                         std::vector<ContentError>& e) { load_slang(f, t, kb.slang, e); }},
-      {"entity_values.jsonl",
-       [](const std::string& f, std::string_view t, KnowledgeBase& kb,
-          std::vector<ContentError>& e) { load_entity_values(f, t, kb.entity_values, e); }},
-      {"supplements.jsonl",
-       [](const std::string& f, std::string_view t, KnowledgeBase& kb,
-          std::vector<ContentError>& e) { load_supplements(f, t, kb.supplements, e); }},
-      {"medications.jsonl",
-       [](const std::string& f, std::string_view t, KnowledgeBase& kb,
-          std::vector<ContentError>& e) { load_medications(f, t, kb.medications, e); }},
-      {"dose_rules.jsonl",
-       [](const std::string& f, std::string_view t, KnowledgeBase& kb,
-          std::vector<ContentError>& e) { load_dose_rules(f, t, kb.dose_rules, e); }},
-      {"interactions.jsonl",
-       [](const std::string& f, std::string_view t, KnowledgeBase& kb,
-          std::vector<ContentError>& e) { load_interactions(f, t, kb.interactions, e); }},
-      {"conditions.jsonl",
-       [](const std::string& f, std::string_view t, KnowledgeBase& kb,
-          std::vector<ContentError>& e) { load_conditions(f, t, kb.conditions, e); }},
-      {"products.json", [](const std::string& f, std::string_view t, KnowledgeBase& kb,
-                           std::vector<ContentError>& e) { load_catalog(f, t, kb.catalog, e); }},
+      {"program.jsonl", &load_into<&KnowledgeBase::program, &load_program>},
+      {"faq.jsonl", &load_into<&KnowledgeBase::faqs, &load_faqs>},
+      {"intents.jsonl", &load_into<&KnowledgeBase::intents, &load_intents>},
+      {"slang.jsonl", &load_into<&KnowledgeBase::slang, &load_slang>},
+      {"entity_values.jsonl", &load_into<&KnowledgeBase::entity_values, &load_entity_values>},
+      {"supplements.jsonl", &load_into<&KnowledgeBase::supplements, &load_supplements>},
+      {"medications.jsonl", &load_into<&KnowledgeBase::medications, &load_medications>},
+      {"dose_rules.jsonl", &load_into<&KnowledgeBase::dose_rules, &load_dose_rules>},
+      {"interactions.jsonl", &load_into<&KnowledgeBase::interactions, &load_interactions>},
+      {"conditions.jsonl", &load_into<&KnowledgeBase::conditions, &load_conditions>},
+      {"products.json", &load_into<&KnowledgeBase::catalog, &load_catalog>},
       {"recommendations.jsonl",
-       [](const std::string& f, std::string_view t, KnowledgeBase& kb,
-          std::vector<ContentError>& e) { load_recommendations(f, t, kb.recommendations, e); }},
+       &load_into<&KnowledgeBase::recommendations, &load_recommendations>},
   };
   for (const auto& part : parts) {
     const std::string file = (dir / part.name).string();

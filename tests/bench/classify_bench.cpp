@@ -10,20 +10,14 @@
 #include <fstream>
 
 #include "content/loader.hpp"
+#include "support/shipped_knowledge.hpp"
 #include "dialogue/conversation.hpp"
 
 using namespace smscoach;
 
 namespace {
 
-const dialogue::Knowledge& knowledge() {
-  static const dialogue::Knowledge k = [] {
-    auto r = content::load_knowledge_base(SMSCOACH_CONTENT_DIR);
-    if (!r.ok()) throw std::runtime_error(r.errors.front().to_string());
-    return dialogue::Knowledge(std::move(r.kb));
-  }();
-  return k;
-}
+const dialogue::Knowledge& knowledge() { return test::shipped_knowledge(); }
 
 const std::vector<std::string>& texts() {
   static const std::vector<std::string> all = [] {

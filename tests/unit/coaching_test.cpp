@@ -5,6 +5,7 @@
 
 #include "content/gsm7.hpp"
 #include "content/loader.hpp"
+#include "support/shipped_knowledge.hpp"
 #include "dialogue/conversation.hpp"
 #include "dialogue/reply_composer.hpp"
 
@@ -13,14 +14,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const Knowledge& shipped() {
-  static const Knowledge k = [] {
-    auto r = smscoach::content::load_knowledge_base(SMSCOACH_CONTENT_DIR);
-    if (!r.ok()) throw std::runtime_error(r.errors.front().to_string());
-    return Knowledge(std::move(r.kb));
-  }();
-  return k;
-}
+const smscoach::dialogue::Knowledge& shipped() { return smscoach::test::shipped_knowledge(); }
 
 struct Script {
   TexterState state;

@@ -1,20 +1,14 @@
 #include <catch2/catch.hpp>
 
 #include "content/loader.hpp"
+#include "support/shipped_knowledge.hpp"
 #include "dialogue/conversation.hpp"
 
 using namespace smscoach::dialogue;
 
 namespace {
 
-const Knowledge& shipped() {
-  static const Knowledge k = [] {
-    auto r = smscoach::content::load_knowledge_base(SMSCOACH_CONTENT_DIR);
-    if (!r.ok()) throw std::runtime_error(r.errors.front().to_string());
-    return Knowledge(std::move(r.kb));
-  }();
-  return k;
-}
+const smscoach::dialogue::Knowledge& shipped() { return smscoach::test::shipped_knowledge(); }
 
 // Plays texts in order from a fresh texter; returns every turn.
 std::vector<TurnResult> play(std::initializer_list<const char*> texts, TexterState state = {}) {

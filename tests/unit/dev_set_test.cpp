@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "content/loader.hpp"
+#include "support/shipped_knowledge.hpp"
 #include "dialogue/conversation.hpp"
 #include "intents/evaluation.hpp"
 
@@ -14,14 +15,7 @@ using namespace smscoach;
 
 namespace {
 
-const dialogue::Knowledge& shipped() {
-  static const dialogue::Knowledge k = [] {
-    auto r = content::load_knowledge_base(SMSCOACH_CONTENT_DIR);
-    if (!r.ok()) throw std::runtime_error(r.errors.front().to_string());
-    return dialogue::Knowledge(std::move(r.kb));
-  }();
-  return k;
-}
+const smscoach::dialogue::Knowledge& shipped() { return smscoach::test::shipped_knowledge(); }
 
 intents::EvaluationReport evaluate_file(const std::string& name) {
   std::ifstream in(std::string(SMSCOACH_TEST_DATA_DIR) + "/" + name);

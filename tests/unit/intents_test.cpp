@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "content/loader.hpp"
+#include "support/shipped_knowledge.hpp"
 #include "intents/evaluation.hpp"
 #include "intents/intent_engine.hpp"
 #include "intents/normalize.hpp"
@@ -11,14 +12,7 @@ using namespace smscoach::intents;
 
 namespace {
 
-const smscoach::content::KnowledgeBase& shipped_kb() {
-  static const smscoach::content::KnowledgeBase kb = [] {
-    auto r = smscoach::content::load_knowledge_base(SMSCOACH_CONTENT_DIR);
-    if (!r.ok()) throw std::runtime_error(r.errors.front().to_string());
-    return r.kb;
-  }();
-  return kb;
-}
+using smscoach::test::shipped_kb;
 
 const IntentEngine& engine() {
   static const IntentEngine e(shipped_kb());

@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "content/loader.hpp"
+#include "support/shipped_knowledge.hpp"
 #include "dialogue/service.hpp"
 #include "dialogue/store/sqlite_store.hpp"
 #include "support/temp_dir.hpp"
@@ -12,10 +13,9 @@ using namespace smscoach::dialogue;
 
 namespace {
 
+// A fresh Knowledge each time: the service holds it by shared_ptr.
 std::shared_ptr<const Knowledge> shipped() {
-  auto r = content::load_knowledge_base(SMSCOACH_CONTENT_DIR);
-  if (!r.ok()) throw std::runtime_error(r.errors.front().to_string());
-  return std::make_shared<const Knowledge>(std::move(r.kb));
+  return std::make_shared<const Knowledge>(test::shipped_kb());
 }
 
 }  // namespace
