@@ -183,6 +183,16 @@ bool answers_pending_question(TurnResult& r, const intents::Entities& found,
   return false;
 }
 
+// An FAQ answer that states a number carries its evidence tier and source (SPEC).
+std::string faq_reply(const content::FaqEntry& faq) {
+  const bool states_number = std::any_of(faq.answer.begin(), faq.answer.end(),
+                                         [](char c) { return c >= '0' && c <= '9'; });
+  if (!states_number) return faq.answer;
+  std::string reply = faq.answer + " (Evidence " + content::tier_letter(faq.tier);
+  if (!faq.sources.empty()) reply += "; " + faq.sources.front();
+  return reply + ")";
+}
+
 // The reply for a matched intent while the bot is in charge.
 void answer_intent(TurnResult& r, const intents::Entities& found, const content::KnowledgeBase& kb,
                    Clock::time_point now) {
@@ -209,7 +219,7 @@ void answer_intent(TurnResult& r, const intents::Entities& found, const content:
 
   if (intent.starts_with(content::kFaqPrefix)) {
     if (const auto* faq = kb.find_faq(std::string_view(intent).substr(content::kFaqPrefix.size()))) {
-      r.replies.push_back(faq->answer);
+      r.replies.push_back(faq_reply(*faq));
       return;
     }
   }

@@ -31,7 +31,13 @@ TEST_CASE("each FAQ's own question gets that FAQ's answer") {
     const auto turn = respond(faq.question, state, shipped(), Clock::time_point{});
     CHECK(turn.intent == "faq." + faq.id);
     REQUIRE(turn.replies.size() == 1);
-    CHECK(turn.replies[0] == faq.answer);
+    CHECK(turn.replies[0].starts_with(faq.answer));
+    const bool has_number = faq.answer.find_first_of("0123456789") != std::string::npos;
+    // An answer that states a number says how good the evidence is and where it comes from.
+    CHECK((turn.replies[0].find("(Evidence ") != std::string::npos) == has_number);
+    if (has_number && !faq.sources.empty()) {
+      CHECK(turn.replies[0].find(faq.sources.front()) != std::string::npos);
+    }
   }
 }
 
