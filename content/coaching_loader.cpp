@@ -26,6 +26,7 @@ void load_dose_rules(const std::string& file, std::string_view text, std::vector
     double doses = 0;
     check.string_field("supplement", r.supplement);
     check.optional_string("goal", r.goal);
+    check.optional_string("population", r.population);
     check.string_field("kind", r.kind);
     check.string_field("basis", basis);
     check.number_field("low", r.low, true);
@@ -44,6 +45,9 @@ void load_dose_rules(const std::string& file, std::string_view text, std::vector
     r.doses = static_cast<int>(doses);
     if (basis != "per_kg" && basis != "fixed") check.fail("basis must be per_kg or fixed");
     if (!kGoals.contains(r.goal)) check.fail("goal \"" + r.goal + "\" is not a SPEC goal");
+    if (!r.population.empty() && r.population != "over_65") {
+      check.fail("population must be \"over_65\" or absent");
+    }
     if (!kKinds.contains(r.kind)) check.fail("kind must be daily, pre_exercise, loading or per_meal");
     if (!kUnits.contains(r.unit)) check.fail("unit must be g, mg or mmol");
     if (r.per != "day" && r.per != "dose") check.fail("per must be day or dose");

@@ -86,6 +86,7 @@ struct Supplement {
 struct DoseRule {
   std::string supplement;
   std::string goal;  // "" applies to any goal; a goal-specific rule wins when the goal is known
+  std::string population;  // "" everyone, or "over_65": wins over goal rules for that age
   std::string kind;  // "daily", "pre_exercise", "loading" or "per_meal"
   bool per_kg = false;  // amounts are per kg of body weight
   double low = 0, high = 0;

@@ -74,6 +74,7 @@ void remember(TexterState& state, const intents::Entities& found, const std::str
     state.weight_unit = found.weight_unit.empty() ? "kg" : found.weight_unit;
   }
   if (!found.goal.empty() && intent != content::kOutOfScope) state.goal = found.goal;
+  if (found.age_years) state.age_years = found.age_years;
   add_unique(state.medications, found.medications);
   add_unique(state.conditions, found.conditions);
   if (!found.medications.empty() || !found.conditions.empty()) state.flagged = true;
@@ -117,6 +118,7 @@ void answer_dose_turn(TurnResult& r, std::string supplement, const intents::Enti
   request.weight_kg = state.weight_kg;
   request.unit = unit_of(state.weight_unit);
   request.goal = found.goal.empty() ? state.goal : found.goal;
+  request.age_years = state.age_years;
   const DoseAnswer answer = answer_dose(request, kb);
   clear_pending(state);
   if (answer.need == DoseAnswer::Need::supplement) {

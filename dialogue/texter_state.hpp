@@ -26,6 +26,7 @@ struct TexterState {
   int misses = 0;             // texts in a row we did not understand
   bool holding_sent = false;  // the one holding message of a human handoff went out
   std::string weight_unit = "kg";       // how they give weight: "kg", "lb" or "st"
+  std::optional<int> age_years;         // when they told us; some dose rules depend on it
   std::vector<std::string> conditions;  // escalating conditions they mentioned
   // A question we asked and are waiting on, valid until pending_until_ms:
   // "dose_supplement", "dose_weight" (subject: the supplement),

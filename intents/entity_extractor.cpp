@@ -130,6 +130,30 @@ std::optional<WeightReading> parse_weight(const std::vector<std::string>& tokens
   return std::nullopt;
 }
 
+std::optional<int> parse_age(const std::vector<std::string>& tokens) {
+  auto plausible = [](double v) { return v >= 5 && v <= 110 && v == std::floor(v); };
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
+    std::optional<double> n = number_of(tokens[i]);
+    std::string_view suffix;
+    if (!n) {
+      if (auto split = number_with_suffix(tokens[i])) {
+        n = split->first;
+        suffix = split->second;
+      }
+    }
+    if (!n || !plausible(*n)) continue;
+    const std::string_view next = i + 1 < tokens.size() ? std::string_view(tokens[i + 1]) : "";
+    const std::string_view after = i + 2 < tokens.size() ? std::string_view(tokens[i + 2]) : "";
+    // "5 years" alone is a duration; "5 years old" an age.
+    const bool years = suffix == "yo" || next == "yo" || (next == "y" && after == "o") ||
+                       ((next == "years" || next == "year" || next == "yrs" || suffix == "yrs") &&
+                        (after == "old" || (suffix == "yrs" && next == "old")));
+    const bool after_age = i > 0 && (tokens[i - 1] == "age" || tokens[i - 1] == "aged");
+    if (years || after_age) return static_cast<int>(*n);
+  }
+  return std::nullopt;
+}
+
 EntityExtractor::EntityExtractor(const content::KnowledgeBase& kb) {
   auto add = [this](const std::string& phrase, Kind kind, const std::string& value) {
     phrases_.add(TextNormalizer::plain_tokens(phrase), kind, value);
@@ -194,6 +218,9 @@ Entities EntityExtractor::from_hits(const std::vector<std::string>& tokens,
     }
   }
   for (const auto& v : category_words) push_unique(e.substances, v);
+  e.age_years = parse_age(tokens);
+  // Under 18 escalates like the conditions DOMAIN lists.
+  if (e.age_years && *e.age_years < 18) push_unique(e.conditions, "under_18");
   // "any good creatine?", "which whey has the most protein": the product
   // category a supplement implies, when no category was named.
   for (const auto& s : e.substances) {

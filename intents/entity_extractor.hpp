@@ -27,6 +27,7 @@ struct Entities {
   std::vector<std::string> medications;  // generic names, in text order
   std::string implied_category;          // the category of a named supplement ("whey")
   std::vector<std::string> conditions;   // escalating conditions (pregnancy, kidney disease...)
+  std::optional<int> age_years;          // only from explicit wording: "70 years old", "68yo"
 
   // The entities SPEC lists for `intent`, only those found: dose gets
   // supplement, weight_kg, goal; product_compare category, ingredient, order;
@@ -46,6 +47,10 @@ inline std::optional<double> parse_weight_kg(const std::vector<std::string>& tok
   const auto w = parse_weight(tokens);
   return w ? std::optional<double>(w->kg) : std::nullopt;
 }
+
+// Age from "70 years old", "68 yo", "age 70", "aged 70"; a bare "im 70" is
+// not read as an age (it may be a weight). Exposed for tests.
+std::optional<int> parse_age(const std::vector<std::string>& tokens);
 
 class EntityExtractor {
  public:

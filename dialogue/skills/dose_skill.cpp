@@ -74,18 +74,25 @@ std::string rule_sentence(const content::DoseRule& r, std::optional<double> kg, 
   return s + ".";
 }
 
-// The main rule for a goal: one written for that goal, else the general one.
+// The main rule: one for the texter's age group, else one for their goal, else the general one.
 const content::DoseRule* main_rule(const std::vector<const content::DoseRule*>& rules,
-                                   const std::string& goal) {
+                                   const std::string& goal, std::optional<int> age) {
+  const std::string population = age && *age >= 65 ? "over_65" : "";
+  for (const auto* r : rules) {
+    if (!population.empty() && r->population == population && r->kind != "loading" &&
+        r->kind != "per_meal") {
+      return r;
+    }
+  }
   const content::DoseRule* general = nullptr;
   for (const auto* r : rules) {
-    if (r->kind == "loading" || r->kind == "per_meal") continue;
+    if (r->kind == "loading" || r->kind == "per_meal" || !r->population.empty()) continue;
     if (!goal.empty() && r->goal == goal) return r;
     if (r->goal.empty() && !general) general = r;
   }
   if (general) return general;
   for (const auto* r : rules) {
-    if (r->kind != "loading" && r->kind != "per_meal") return r;
+    if (r->kind != "loading" && r->kind != "per_meal" && r->population.empty()) return r;
   }
   return nullptr;
 }
@@ -126,7 +133,7 @@ DoseAnswer answer_dose(const DoseRequest& request, const content::KnowledgeBase&
   for (const auto& r : kb.dose_rules) {
     if (r.supplement == request.supplement) rules.push_back(&r);
   }
-  const auto* rule = main_rule(rules, request.goal);
+  const auto* rule = main_rule(rules, request.goal, request.age_years);
   if (!rule) {
     a.text = supplement && !supplement->no_dose.empty()
                  ? capitalise_first(name) + ": " + supplement->no_dose

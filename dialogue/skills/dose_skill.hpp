@@ -19,6 +19,7 @@ struct DoseRequest {
   std::optional<double> weight_kg;
   WeightUnit unit = WeightUnit::kg;
   std::string goal;  // "" unknown
+  std::optional<int> age_years;
 };
 
 struct DoseAnswer {

@@ -54,6 +54,7 @@ const char* const kMigrations[] = {
     ALTER TABLE texters ADD COLUMN pending_until INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE texters ADD COLUMN last_supplement TEXT NOT NULL DEFAULT '';
     ALTER TABLE texters ADD COLUMN more_text TEXT NOT NULL DEFAULT '';
+    ALTER TABLE texters ADD COLUMN age_years INTEGER;
     )sql",
 };
 
@@ -204,7 +205,7 @@ struct SqliteStore::Impl {
     Statement& s = prepare(
         "SELECT weight_kg, goal, medications, opted_out, mode, flagged, misses, holding_sent, "
         "weight_unit, conditions, pending, pending_subject, pending_until, last_supplement, "
-        "more_text FROM texters WHERE number = ?");
+        "more_text, age_years FROM texters WHERE number = ?");
     s.bind(number);
     state = TexterState{};
     state.number = std::string(number);
@@ -226,6 +227,7 @@ struct SqliteStore::Impl {
       state.pending_until_ms = s.int64(12);
       state.last_supplement = s.text(13);
       state.more_text = s.text(14);
+      if (const auto age = s.optional_double(15)) state.age_years = static_cast<int>(*age);
     }
     return rc == SQLITE_ROW || rc == SQLITE_DONE;
   }
@@ -234,8 +236,8 @@ struct SqliteStore::Impl {
     return prepare(
                "INSERT INTO texters (number, weight_kg, goal, medications, opted_out, mode, "
                "flagged, misses, holding_sent, weight_unit, conditions, pending, "
-               "pending_subject, pending_until, last_supplement, more_text, updated_at) "
-               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+               "pending_subject, pending_until, last_supplement, more_text, age_years, "
+               "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                "ON CONFLICT (number) DO UPDATE SET weight_kg = excluded.weight_kg, "
                "goal = excluded.goal, medications = excluded.medications, "
                "opted_out = excluded.opted_out, mode = excluded.mode, flagged = excluded.flagged, "
@@ -243,7 +245,7 @@ struct SqliteStore::Impl {
                "weight_unit = excluded.weight_unit, conditions = excluded.conditions, "
                "pending = excluded.pending, pending_subject = excluded.pending_subject, "
                "pending_until = excluded.pending_until, last_supplement = excluded.last_supplement, "
-               "more_text = excluded.more_text, "
+               "more_text = excluded.more_text, age_years = excluded.age_years, "
                "updated_at = excluded.updated_at")
         .bind(t.number)
         .bind(t.weight_kg)
@@ -261,6 +263,7 @@ struct SqliteStore::Impl {
         .bind(t.pending_until_ms)
         .bind(t.last_supplement)
         .bind(t.more_text)
+        .bind(t.age_years ? std::optional<double>(*t.age_years) : std::nullopt)
         .bind(now_ms)
         .run();
   }

@@ -246,3 +246,21 @@ TEST_CASE("every medication-safety answer fits the budget and never says safe") 
     }
   }
 }
+
+TEST_CASE("over 65, protein follows the age-group rule and the age is remembered") {
+  Script s;
+  s.text("im 70 years old");
+  CHECK(s.state.age_years == 70);
+  s.text("how much protein should i eat, im 80kg");
+  CHECK(contains(s.reply(), "80-96 g a day"));  // 1.0-1.2 g/kg at 80 kg
+  CHECK_FALSE(contains(s.reply(), "128 g"));
+}
+
+TEST_CASE("an age under 18 escalates before any dose") {
+  Script s;
+  s.text("im 16 years old how much creatine");
+  CHECK(s.turns.back().intent == "med_safety");
+  CHECK(s.state.flagged);
+  CHECK(std::find(s.state.conditions.begin(), s.state.conditions.end(), "under_18") !=
+        s.state.conditions.end());
+}

@@ -186,3 +186,16 @@ TEST_CASE("entity accuracy compares SPEC values, weights within 0.1") {
   CHECK(r.entity_accuracy == Approx(0.5));
   CHECK(r.entity_misses == std::vector<std::size_t>{1});
 }
+
+TEST_CASE("age only from explicit wording; under 18 escalates") {
+  CHECK(parse_age(tokens_of("im 70 years old")) == 70);
+  CHECK(parse_age(tokens_of("68yo male")) == 68);
+  CHECK(parse_age(tokens_of("age 16, can i take creatine")) == 16);
+  CHECK(parse_age(tokens_of("16 y/o")) == 16);
+  CHECK_FALSE(parse_age(tokens_of("im 80")));           // could be a weight
+  CHECK_FALSE(parse_age(tokens_of("took it for 5 years")));  // a duration, not an age
+  CHECK_FALSE(parse_age(tokens_of("80 kg")));
+  const auto teen = engine().analyze("im 15 years old can i use pre workout");
+  CHECK(std::find(teen.entities.conditions.begin(), teen.entities.conditions.end(), "under_18") !=
+        teen.entities.conditions.end());
+}

@@ -62,6 +62,7 @@ TEST_CASE("a turn is stored whole and survives reopening") {
   state.pending_until_ms = 1'700'000'123'456;
   state.last_supplement = "caffeine";
   state.more_text = "the rest";
+  state.age_years = 67;
   {
     SqliteStore store(path);
     auto r = store.record_turn(turn("SM1", "+15551234567", "hi \"there\" & <you>", {"one", "two"}, state));
