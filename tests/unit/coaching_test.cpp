@@ -8,6 +8,9 @@
 #include "support/shipped_knowledge.hpp"
 #include "dialogue/conversation.hpp"
 #include "dialogue/reply_composer.hpp"
+#include "dialogue/skills/product_skill.hpp"
+
+#include <set>
 
 using namespace smscoach::dialogue;
 using namespace std::chrono_literals;
@@ -263,4 +266,25 @@ TEST_CASE("an age under 18 escalates before any dose") {
   CHECK(s.state.flagged);
   CHECK(std::find(s.state.conditions.begin(), s.state.conditions.end(), "under_18") !=
         s.state.conditions.end());
+}
+
+TEST_CASE("every product comparison the catalog allows fits the SMS budget") {
+  std::set<std::string> categories, ingredients;
+  for (const auto& p : shipped().kb.catalog.products) {
+    categories.insert(p.category);
+    for (const auto& [id, mg] : p.per_serving_mg) ingredients.insert(id);
+  }
+  for (const auto& category : categories) {
+    for (const auto& ingredient : ingredients) {
+      for (bool least : {false, true}) {
+        const auto answer = compare_products({category, ingredient, least}, shipped().kb);
+        const auto reply = compose_reply(answer.text);
+        INFO(category << " " << ingredient << " -> " << answer.text);
+        const auto septets = smscoach::content::gsm7_septets(reply.text);
+        REQUIRE(septets);
+        CHECK(smscoach::content::gsm7_segments(*septets) <= kDefaultReplySegments);
+        CHECK(reply.rest.empty());  // a comparison never needs MORE
+      }
+    }
+  }
 }
