@@ -61,9 +61,9 @@ const Alternatives kMe = {"me", "us", "my", "this", "number"};
 
 }  // namespace
 
-bool is_opt_out_request(std::string_view text) {
-  const std::string norm = intents::normalize(text);
-  const Words words = intents::split_words(norm);
+namespace {
+
+bool asks_to_opt_out(const Words& words) {
   if (words.empty()) return false;
 
   const Words core = without_filler(words);
@@ -95,6 +95,13 @@ bool is_opt_out_request(std::string_view text) {
   return false;
 }
 
+}  // namespace
+
+bool is_opt_out_request(std::string_view text) {
+  const std::string norm = intents::normalize(text);
+  return asks_to_opt_out(intents::split_words(norm));
+}
+
 ComplianceAction compliance_action(std::string_view text, bool opted_out) {
   const std::string norm = intents::normalize(text);
   const Words words = intents::split_words(norm);
@@ -103,7 +110,7 @@ ComplianceAction compliance_action(std::string_view text, bool opted_out) {
     if (kOptInKeywords.contains(w) || (opted_out && w == "yes")) return ComplianceAction::opt_in;
     if (kHelpKeywords.contains(w)) return ComplianceAction::help;
   }
-  if (is_opt_out_request(text)) return ComplianceAction::opt_out;
+  if (asks_to_opt_out(words)) return ComplianceAction::opt_out;
   return ComplianceAction::none;
 }
 
