@@ -46,7 +46,7 @@ int run_chat(const Args& argv) {
   std::string line;
   while (std::getline(std::cin, line)) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
-    InboundSms sms{chat_message_id(), from, "", line};
+    InboundSms sms{chat_message_id(), from, "", line, ""};
     auto turn = service.handle(sms, dialogue::Clock::now());
     if (!turn) throw CommandError{kExitFailure, turn.error().message};
     if (interactive) {

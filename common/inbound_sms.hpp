@@ -10,6 +10,9 @@ struct InboundSms {
   std::string from;         // the texter, E.164
   std::string to;           // our number they wrote to
   std::string body;
+  // "STOP", "START" or "HELP" when the provider already acted on a keyword and
+  // replied itself (Twilio's OptOutType): record the change, send nothing.
+  std::string provider_keyword;
 };
 
 }  // namespace smscoach

@@ -319,6 +319,22 @@ Understanding understand(std::string_view text, bool opted_out, const Knowledge&
   return u;
 }
 
+TurnResult respond_to_provider_keyword(std::string_view keyword, const TexterState& state) {
+  TurnResult r;
+  r.state = state;
+  r.confidence = 1.0;
+  if (keyword == "STOP") {
+    r.intent = "opt_out";
+    r.state.opted_out = true;
+  } else if (keyword == "START") {
+    r.intent = "opt_in";
+    r.state.opted_out = false;
+  } else {
+    r.intent = "help";
+  }
+  return r;
+}
+
 TurnResult respond(std::string_view text, const TexterState& state, const Knowledge& knowledge,
                    Clock::time_point now) {
   const auto action = compliance_action(text, state.opted_out);

@@ -46,4 +46,9 @@ inline constexpr std::chrono::minutes kPendingQuestionLifetime{30};
 TurnResult respond(std::string_view text, const TexterState& state, const Knowledge& knowledge,
                    Clock::time_point now);
 
+// A keyword the provider already acted on and answered (Twilio's OptOutType
+// STOP/START/HELP): the opt-out state follows it and nothing is sent, since a
+// second confirmation would break the one-confirmation rule.
+TurnResult respond_to_provider_keyword(std::string_view keyword, const TexterState& state);
+
 }  // namespace smscoach::dialogue

@@ -39,7 +39,9 @@ Expected<HandledTurn> Service::handle(const InboundSms& sms, Clock::time_point n
   if (!state) return state.error();
 
   const auto knowledge = this->knowledge();
-  TurnResult turn = respond(sms.body, *state, *knowledge, now);
+  TurnResult turn = sms.provider_keyword.empty()
+                        ? respond(sms.body, *state, *knowledge, now)
+                        : respond_to_provider_keyword(sms.provider_keyword, *state);
 
   TurnRecord record;
   record.sms = sms;

@@ -52,8 +52,9 @@ WebhookDecode decode_twilio_webhook(const HttpRequest& request, const WebhookSec
     }
   }
   const std::string* to = form->find("To");
+  const std::string* opt_out_type = form->find("OptOutType");
   return {InboundSms{*form->find("MessageSid"), *form->find("From"), to ? *to : std::string{},
-                     *form->find("Body")}};
+                     *form->find("Body"), opt_out_type ? *opt_out_type : std::string{}}};
 }
 
 }  // namespace smscoach::gateway

@@ -336,3 +336,21 @@ TEST_CASE("what a texter told the line is remembered across a restart") {
   CHECK(dose[0].find("176 lb (80 kg)") != std::string::npos);
   CHECK(dose[0].find("24 g") != std::string::npos);
 }
+
+TEST_CASE("a keyword Twilio already answered (OptOutType) is recorded and not answered again") {
+  test::TempDir dir;
+  ServerProcess server(SMSCOACH_BINARY, serve_args(dir));
+  HttpClient http;
+  Texter texter(server.port(), "+15554445555");
+  auto fields = texter.fields("STOP", "SMoptout0001");
+  fields.emplace_back("OptOutType", "STOP");
+  const auto stop = http.post_form(server.port(), "/sms/twilio", fields);
+  CHECK(stop.status == 200);
+  CHECK(stop.body == "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>");
+  CHECK(texter.text("what is lean mass").empty());  // opted out: silence
+  auto start = texter.fields("START", "SMoptout0002");
+  start.emplace_back("OptOutType", "START");
+  CHECK(http.post_form(server.port(), "/sms/twilio", start).body ==
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>");
+  CHECK(texter.text("what is lean mass").size() == 1);
+}

@@ -46,6 +46,14 @@ TEST_CASE("decode_twilio_webhook in dev mode yields the InboundSms", "[gateway][
   CHECK(decoded.sms().from == "+15551234567");
   CHECK(decoded.sms().to == "+15557654321");
   CHECK(decoded.sms().body == "How much creatine?");
+  CHECK(decoded.sms().provider_keyword.empty());
+}
+
+TEST_CASE("decode_twilio_webhook passes on a keyword Twilio already handled", "[gateway][webhook]") {
+  const auto decoded =
+      decode_twilio_webhook(post("MessageSid=SM1&From=%2B1555&Body=Stop&OptOutType=STOP"), kDevMode);
+  REQUIRE(decoded.ok());
+  CHECK(decoded.sms().provider_keyword == "STOP");
 }
 
 TEST_CASE("decode_twilio_webhook accepts an empty Body and a missing To", "[gateway][webhook]") {

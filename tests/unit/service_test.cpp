@@ -24,7 +24,7 @@ TEST_CASE("the service stores each turn and answers repeats from the store") {
   test::TempDir dir;
   SqliteStore store(dir.path() / "s.db");
   Service service(store, shipped());
-  const InboundSms sms{"SM100", "+15557654321", "+15550001111", "what is lean mass"};
+  const InboundSms sms{"SM100", "+15557654321", "+15550001111", "what is lean mass", ""};
   auto first = service.handle(sms, Clock::now());
   REQUIRE(first);
   CHECK_FALSE(first->duplicate);
@@ -38,14 +38,31 @@ TEST_CASE("the service stores each turn and answers repeats from the store") {
   CHECK(store.messages(sms.from)->size() == 2);
 }
 
+TEST_CASE("a keyword the provider already answered changes the state and sends nothing") {
+  test::TempDir dir;
+  SqliteStore store(dir.path() / "s.db");
+  Service service(store, shipped());
+  auto stop = service.handle({"SMk1", "+15553330000", "", "stop", "STOP"}, Clock::now());
+  REQUIRE(stop);
+  CHECK(stop->replies.empty());  // Twilio sent the confirmation already
+  CHECK(stop->intent == "opt_out");
+  CHECK(store.load_texter("+15553330000")->opted_out);
+  auto after = service.handle({"SMk2", "+15553330000", "", "what is lean mass", ""}, Clock::now());
+  CHECK(after->replies.empty());
+  auto start = service.handle({"SMk3", "+15553330000", "", "start", "START"}, Clock::now());
+  CHECK(start->replies.empty());
+  CHECK_FALSE(store.load_texter("+15553330000")->opted_out);
+  CHECK(store.messages("+15553330000")->size() == 3);  // all stored, nothing sent
+}
+
 TEST_CASE("the service refuses a text without sender or id") {
   test::TempDir dir;
   SqliteStore store(dir.path() / "s.db");
   Service service(store, shipped());
-  auto r = service.handle({"SM1", "", "", "hi"}, Clock::now());
+  auto r = service.handle({"SM1", "", "", "hi", ""}, Clock::now());
   REQUIRE_FALSE(r);
   CHECK(r.error().code == ErrorCode::bad_input);
-  auto r2 = service.handle({"", "+15551112222", "", "hi"}, Clock::now());
+  auto r2 = service.handle({"", "+15551112222", "", "hi", ""}, Clock::now());
   REQUIRE_FALSE(r2);
   CHECK(r2.error().code == ErrorCode::bad_input);
 }
@@ -63,7 +80,7 @@ TEST_CASE("concurrent texts from one texter are all stored, none lost") {
         const std::string sid = "SM" + std::to_string(t) + "_" + std::to_string(i);
         // Half go to one shared number, half to a number per thread.
         const std::string from = i % 2 ? "+15550000000" : "+1555000000" + std::to_string(t + 1);
-        if (!service.handle({sid, from, "", "hello"}, Clock::now())) ++failures;
+        if (!service.handle({sid, from, "", "hello", ""}, Clock::now())) ++failures;
       }
     });
   }
@@ -87,7 +104,7 @@ TEST_CASE("a swapped knowledge base answers new turns") {
   auto kb = k->kb;
   kb.program.greeting = "Swapped greeting.";
   service.set_knowledge(std::make_shared<const Knowledge>(std::move(kb)));
-  auto r = service.handle({"SM1", "+15551112222", "", "hello"}, Clock::now());
+  auto r = service.handle({"SM1", "+15551112222", "", "hello", ""}, Clock::now());
   REQUIRE(r);
   REQUIRE(r->replies.size() == 1);
   CHECK(r->replies[0] == "Swapped greeting.");

@@ -15,7 +15,7 @@ namespace {
 TurnRecord turn(const std::string& sid, const std::string& from, const std::string& body,
                 std::vector<std::string> replies, TexterState state = {}) {
   TurnRecord r;
-  r.sms = InboundSms{sid, from, "+15550001111", body};
+  r.sms = InboundSms{sid, from, "+15550001111", body, ""};
   r.at_ms = 1'700'000'000'000;
   r.intent = "greeting";
   r.confidence = 0.8;
