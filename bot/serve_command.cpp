@@ -23,9 +23,9 @@ class ServiceSmsApplication final : public gateway::SmsApplication {
       spdlog::error("turn failed for {}: {}", mask_number(sms.from), turn.error().message);
       return turn.error();
     }
-    spdlog::info("text from {} intent={} confidence={:.2f} replies={}{}", mask_number(sms.from),
+    spdlog::info("text from {} intent={} confidence={:.2f} replies={}{}{}", mask_number(sms.from),
                  turn->intent, turn->confidence, turn->replies.size(),
-                 turn->duplicate ? " duplicate" : "");
+                 turn->duplicate ? " duplicate" : "", turn->rate_limited ? " rate-limited" : "");
     return std::move(turn->replies);
   }
 
@@ -68,6 +68,7 @@ const std::vector<FlagSpec>& serve_flags() {
         {"listen", "HOST:PORT", "address to serve on (default 127.0.0.1:8080; port 0 picks one)"},
         {"public-url", "URL", "the base URL the provider signs, e.g. https://sms.example.com"},
         {"twilio-auth-token", "TOKEN", "Twilio auth token; without it: dev mode, loopback only"},
+        {"rate-limit", "N", "texts answered per texter in any minute (default 10, 0 = off)"},
     };
     for (auto& s : content_flags()) f.push_back(s);
     for (auto& s : store_flags()) f.push_back(s);
@@ -102,10 +103,19 @@ int run_serve(const Args& argv) {
     throw CommandError{kExitUsage, "--twilio-auth-token needs --public-url (the URL Twilio signs)"};
   }
 
+  dialogue::ServiceOptions service_options;
+  if (const auto limit = args->get("rate-limit")) {
+    if (limit->empty() || limit->size() > 6 ||
+        limit->find_first_not_of("0123456789") != std::string::npos) {
+      throw CommandError{kExitUsage, "--rate-limit " + *limit + ": expected a whole number, 0 or more"};
+    }
+    service_options.rate_limit_per_minute = std::stoi(*limit);
+  }
+
   const auto dir = content_dir(*args);
   auto knowledge = load_knowledge(dir);
   auto store = open_store(*args);
-  dialogue::Service service(*store, knowledge);
+  dialogue::Service service(*store, knowledge, service_options);
   ServiceSmsApplication app(service);
 
   config.on_reload = [&service, dir] {

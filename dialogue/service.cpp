@@ -2,10 +2,12 @@
 
 #include <functional>
 
+#include "dialogue/compliance.hpp"
+
 namespace smscoach::dialogue {
 
-Service::Service(Store& store, std::shared_ptr<const Knowledge> knowledge)
-    : store_(store), knowledge_(std::move(knowledge)) {}
+Service::Service(Store& store, std::shared_ptr<const Knowledge> knowledge, ServiceOptions options)
+    : store_(store), options_(options), knowledge_(std::move(knowledge)) {}
 
 void Service::set_knowledge(std::shared_ptr<const Knowledge> knowledge) {
   std::lock_guard lock(knowledge_mutex_);
@@ -39,9 +41,28 @@ Expected<HandledTurn> Service::handle(const InboundSms& sms, Clock::time_point n
   if (!state) return state.error();
 
   const auto knowledge = this->knowledge();
-  TurnResult turn = sms.provider_keyword.empty()
-                        ? respond(sms.body, *state, *knowledge, now)
-                        : respond_to_provider_keyword(sms.provider_keyword, *state);
+  bool rate_limited = false;
+  if (options_.rate_limit_per_minute > 0 && sms.provider_keyword.empty() &&
+      compliance_action(sms.body, state->opted_out) == ComplianceAction::none) {
+    const auto since = now - std::chrono::minutes(1);
+    auto recent = store_.inbound_count_since(
+        sms.from,
+        std::chrono::duration_cast<std::chrono::milliseconds>(since.time_since_epoch()).count());
+    if (!recent) return recent.error();
+    rate_limited = *recent >= options_.rate_limit_per_minute;
+  }
+  TurnResult turn;
+  if (!sms.provider_keyword.empty()) {
+    turn = respond_to_provider_keyword(sms.provider_keyword, *state);
+  } else if (rate_limited) {
+    // Stored with what it meant, but not answered and nothing else changes.
+    auto u = understand(sms.body, state->opted_out, *knowledge);
+    turn.state = *state;
+    turn.intent = std::move(u.intent);
+    turn.confidence = u.confidence;
+  } else {
+    turn = respond(sms.body, *state, *knowledge, now);
+  }
 
   TurnRecord record;
   record.sms = sms;
@@ -62,6 +83,7 @@ Expected<HandledTurn> Service::handle(const InboundSms& sms, Clock::time_point n
   handled.confidence = turn.confidence;
   handled.entities = std::move(turn.entities);
   handled.state = outcome->duplicate ? *state : std::move(turn.state);
+  handled.rate_limited = rate_limited && !outcome->duplicate;
   return handled;
 }
 

@@ -15,9 +15,17 @@
 
 namespace smscoach::dialogue {
 
+struct ServiceOptions {
+  // Texts answered per texter in any minute; 0 turns the limit off. Excess
+  // texts are stored but not answered, so nobody can run up the SMS bill;
+  // compliance keywords always act.
+  int rate_limit_per_minute = 10;
+};
+
 struct HandledTurn {
   std::vector<std::string> replies;
   bool duplicate = false;  // already processed: replies are the first answer, nothing changed
+  bool rate_limited = false;  // stored, not answered
   std::string intent;
   double confidence = 0.0;
   nlohmann::json entities = nlohmann::json::object();
@@ -26,7 +34,7 @@ struct HandledTurn {
 
 class Service {
  public:
-  Service(Store& store, std::shared_ptr<const Knowledge> knowledge);
+  Service(Store& store, std::shared_ptr<const Knowledge> knowledge, ServiceOptions options = {});
 
   Expected<HandledTurn> handle(const InboundSms& sms, Clock::time_point now);
 
@@ -40,6 +48,7 @@ class Service {
   std::mutex& turn_lock(std::string_view number);
 
   Store& store_;
+  ServiceOptions options_;
   mutable std::mutex knowledge_mutex_;
   std::shared_ptr<const Knowledge> knowledge_;
   std::array<std::mutex, 64> turn_locks_;  // striped by number

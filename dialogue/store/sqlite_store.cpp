@@ -417,6 +417,15 @@ Expected<std::vector<StoredMessage>> SqliteStore::messages(std::string_view numb
   return out;
 }
 
+Expected<int> SqliteStore::inbound_count_since(std::string_view number, std::int64_t since_ms) {
+  std::lock_guard lock(impl_->mutex);
+  Statement& s = impl_->prepare(
+      "SELECT COUNT(*) FROM messages WHERE number = ? AND direction = 'in' AND at_ms >= ?");
+  s.bind(number).bind(since_ms);
+  if (s.step() != SQLITE_ROW) return db_error(impl_->db, "counting texts");
+  return static_cast<int>(s.int64(0));
+}
+
 Status SqliteStore::forget(std::string_view number) {
   std::lock_guard lock(impl_->mutex);
   Impl::Transaction tx(*impl_);

@@ -20,6 +20,7 @@ class SqliteStore final : public Store {
   Expected<TexterState> load_texter(std::string_view number) override;
   Expected<RecordOutcome> record_turn(const TurnRecord& turn) override;
   Expected<std::vector<StoredMessage>> messages(std::string_view number) override;
+  Expected<int> inbound_count_since(std::string_view number, std::int64_t since_ms) override;
   Status forget(std::string_view number) override;
   Status ping() override;
 

@@ -61,6 +61,9 @@ class Store {
   // Oldest first.
   virtual Expected<std::vector<StoredMessage>> messages(std::string_view number) = 0;
 
+  // Texts received from a number at or after since_ms (for the rate limit).
+  virtual Expected<int> inbound_count_since(std::string_view number, std::int64_t since_ms) = 0;
+
   // Erases profile, messages and replies of one texter; keeps an opt-out.
   virtual Status forget(std::string_view number) = 0;
 

@@ -354,3 +354,17 @@ TEST_CASE("a keyword Twilio already answered (OptOutType) is recorded and not an
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>");
   CHECK(texter.text("what is lean mass").size() == 1);
 }
+
+TEST_CASE("with a rate limit, excess texts get an empty response and STOP still acts") {
+  test::TempDir dir;
+  ServerProcess server(SMSCOACH_BINARY, serve_args(dir, {"--rate-limit", "2"}));
+  Texter texter(server.port(), "+15557778888");
+  CHECK(texter.text("hello").size() == 1);
+  CHECK(texter.text("hello again").size() == 1);
+  CHECK(texter.text("what is lean mass").empty());
+  CHECK(texter.text("STOP").size() == 1);
+  Texter other(server.port(), "+15557779999");
+  CHECK(other.text("hello").size() == 1);
+  dialogue::SqliteStore store(dir.path() / "smscoach.db");
+  CHECK(store.messages("+15557778888")->size() == 4 + 3);
+}

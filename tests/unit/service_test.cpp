@@ -55,6 +55,37 @@ TEST_CASE("a keyword the provider already answered changes the state and sends n
   CHECK(store.messages("+15553330000")->size() == 3);  // all stored, nothing sent
 }
 
+TEST_CASE("the rate limit stores excess texts unanswered, lets compliance through, per number") {
+  test::TempDir dir;
+  SqliteStore store(dir.path() / "s.db");
+  Service service(store, shipped(), ServiceOptions{.rate_limit_per_minute = 3});
+  const auto t0 = Clock::now();
+  auto text = [&](const std::string& sid, const std::string& from, const std::string& body,
+                  Clock::time_point at) {
+    auto r = service.handle({sid, from, "", body, ""}, at);
+    REQUIRE(r);
+    return *r;
+  };
+  for (int i = 0; i < 3; ++i) {
+    CHECK_FALSE(text("SMr" + std::to_string(i), "+15556660000", "hello", t0 + std::chrono::seconds(i))
+                    .replies.empty());
+  }
+  const auto limited = text("SMr3", "+15556660000", "what is lean mass", t0 + std::chrono::seconds(4));
+  CHECK(limited.replies.empty());
+  CHECK(limited.rate_limited);
+  CHECK(limited.intent == "faq.what_is_lean_mass");  // still understood and stored
+  CHECK_FALSE(text("SMo1", "+15556669999", "hello", t0 + std::chrono::seconds(5)).replies.empty());
+  const auto help = text("SMr4", "+15556660000", "HELP", t0 + std::chrono::seconds(6));
+  CHECK(help.replies.size() == 1);  // compliance keywords always act
+  const auto stop = text("SMr5", "+15556660000", "STOP", t0 + std::chrono::seconds(7));
+  CHECK(stop.replies.size() == 1);
+  CHECK(store.load_texter("+15556660000")->opted_out);
+  CHECK(store.messages("+15556660000")->size() == 6 + 5);  // 6 texts in, 5 replies out
+  // A minute after the burst the texter is answered again.
+  text("SMr6", "+15556660000", "START", t0 + std::chrono::seconds(8));
+  CHECK_FALSE(text("SMr7", "+15556660000", "hello", t0 + std::chrono::seconds(70)).replies.empty());
+}
+
 TEST_CASE("the service refuses a text without sender or id") {
   test::TempDir dir;
   SqliteStore store(dir.path() / "s.db");
