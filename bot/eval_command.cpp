@@ -43,7 +43,7 @@ int run_eval(const Args& argv) {
     intents::LabelledPrediction p{expected, u.intent, nullptr, nullptr};
     if (j.contains("entities")) {
       p.expected_entities = j["entities"];
-      p.predicted_entities = knowledge->engine.analyze(text).entities.for_intent(expected);
+      p.predicted_entities = u.found.for_intent(expected);
     }
     results.push_back(std::move(p));
     texts.push_back(text);

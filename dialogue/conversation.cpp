@@ -283,6 +283,8 @@ void answer_intent(TurnResult& r, const intents::Entities& found, const content:
                           found.category.empty() ? found.implied_category : found.category, kb,
                           now);
   } else {
+    // An intent with no skill: the reply promises a coach, so flag for one.
+    state.flagged = true;
     r.replies.push_back(program.not_ready);
   }
 }
@@ -300,16 +302,9 @@ void fit_replies(TurnResult& r) {
 
 bool is_more_request(std::string_view text) { return intents::normalize(text) == "more"; }
 
-}  // namespace
-
-Understanding understand(std::string_view text, bool opted_out, const Knowledge& knowledge) {
+// The engine's reading of a text the compliance rules have already passed over.
+Understanding understand_by_engine(std::string_view text, const Knowledge& knowledge) {
   Understanding u;
-  if (const auto action = compliance_action(text, opted_out); action != ComplianceAction::none) {
-    u.intent = compliance_intent(action);
-    u.confidence = 1.0;
-    u.by_compliance_rule = true;
-    return u;
-  }
   auto analysis = knowledge.engine.analyze(text);
   u.intent = std::move(analysis.intent);
   u.confidence = analysis.confidence;
@@ -317,6 +312,19 @@ Understanding understand(std::string_view text, bool opted_out, const Knowledge&
   u.found = std::move(analysis.entities);
   u.tokens = analysis.tokens.size();
   return u;
+}
+
+}  // namespace
+
+Understanding understand(std::string_view text, bool opted_out, const Knowledge& knowledge) {
+  if (const auto action = compliance_action(text, opted_out); action != ComplianceAction::none) {
+    Understanding u;
+    u.intent = compliance_intent(action);
+    u.confidence = 1.0;
+    u.by_compliance_rule = true;
+    return u;
+  }
+  return understand_by_engine(text, knowledge);
 }
 
 TurnResult respond_to_provider_keyword(std::string_view keyword, const TexterState& state) {
@@ -342,7 +350,8 @@ TurnResult respond(std::string_view text, const TexterState& state, const Knowle
 
   TurnResult r;
   r.state = state;
-  Understanding u = understand(text, state.opted_out, knowledge);
+  // The compliance rules were decided just above: only the engine is left.
+  Understanding u = understand_by_engine(text, knowledge);
   r.intent = std::move(u.intent);
   r.confidence = u.confidence;
   r.entities = std::move(u.entities);
