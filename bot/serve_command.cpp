@@ -3,19 +3,31 @@
 #include <iostream>
 
 #include "bot/commands.hpp"
+#include "bot/log_format.hpp"
 #include "bot/runtime.hpp"
 #include "common/mask.hpp"
 #include "dialogue/service.hpp"
+#include "gateway/metrics.hpp"
+#include "gateway/rest_sender.hpp"
 #include "gateway/server.hpp"
 
 namespace smscoach::bot {
 
 namespace {
 
-// The gateway's view of the program: a text in, replies out.
+std::int64_t unix_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             dialogue::Clock::now().time_since_epoch())
+      .count();
+}
+
+// The gateway's view of the program: a text in, replies out (in the TwiML,
+// or through the outbox when a sender is given).
 class ServiceSmsApplication final : public gateway::SmsApplication {
  public:
-  explicit ServiceSmsApplication(dialogue::Service& service) : service_(service) {}
+  ServiceSmsApplication(dialogue::Service& service, gateway::Metrics& metrics,
+                        gateway::RestSender* sender)
+      : service_(service), metrics_(metrics), sender_(sender) {}
 
   Expected<std::vector<std::string>> handle_sms(const InboundSms& sms) override {
     auto turn = service_.handle(sms, dialogue::Clock::now());
@@ -23,16 +35,52 @@ class ServiceSmsApplication final : public gateway::SmsApplication {
       spdlog::error("turn failed for {}: {}", mask_number(sms.from), turn.error().message);
       return turn.error();
     }
+    count(*turn);
     spdlog::info("text from {} intent={} confidence={:.2f} replies={}{}{}", mask_number(sms.from),
                  turn->intent, turn->confidence, turn->replies.size(),
                  turn->duplicate ? " duplicate" : "", turn->rate_limited ? " rate-limited" : "");
-    return std::move(turn->replies);
+    if (!sender_) return std::move(turn->replies);
+    // REST mode: the replies were queued with the turn; Twilio gets an empty
+    // <Response/> now, a repeat included.
+    if (!turn->duplicate && !turn->replies.empty()) sender_->wake();
+    return std::vector<std::string>{};
+  }
+
+  Status record_delivery(const gateway::DeliveryStatus& status) override {
+    auto recorded = service_.store().record_delivery(status.message_sid, status.status,
+                                                     status.error_code, unix_ms());
+    if (!recorded) {
+      spdlog::warn("status callback for {} ({}): {}", status.message_sid, status.status,
+                   recorded.error().message);
+    }
+    return recorded;
   }
 
   bool ready() override { return service_.store().ping().has_value(); }
 
+  gateway::StoreGauges gauges() override {
+    gateway::StoreGauges out;
+    if (auto counts = service_.store().counts()) {
+      out.handoffs_open = counts->handoffs_open;
+      out.outbox_depth = counts->outbox_depth;
+      out.outbox_failed = counts->outbox_failed;
+    }
+    return out;
+  }
+
  private:
+  void count(const dialogue::HandledTurn& turn) {
+    if (turn.duplicate) return metrics_.count_duplicate();
+    metrics_.count_text(turn.intent);
+    if (turn.rate_limited) metrics_.count_rate_limited();
+    metrics_.count_replies(turn.replies.size());
+    if (turn.intent == "opt_out") metrics_.count_opt_out();
+    if (turn.intent == "opt_in") metrics_.count_opt_in();
+  }
+
   dialogue::Service& service_;
+  gateway::Metrics& metrics_;
+  gateway::RestSender* sender_;
 };
 
 struct ListenAddress {
@@ -68,7 +116,16 @@ const std::vector<FlagSpec>& serve_flags() {
         {"listen", "HOST:PORT", "address to serve on (default 127.0.0.1:8080; port 0 picks one)"},
         {"public-url", "URL", "the base URL the provider signs, e.g. https://sms.example.com"},
         {"twilio-auth-token", "TOKEN", "Twilio auth token; without it: dev mode, loopback only"},
+        {"twilio-account-sid", "SID", "Twilio account SID (AC...), needed by --reply-mode rest"},
+        {"twilio-api-base", "URL", "Messages API base URL (default https://api.twilio.com)"},
+        {"reply-mode", "MODE",
+         "twiml (default: replies ride in the webhook response) or rest (the outbox and the "
+         "Messages API)"},
         {"rate-limit", "N", "texts answered per texter in any minute (default 10, 0 = off)"},
+        {"outbox-backoff-ms", "MS", "first retry delay of a failed send; doubles (default 1000)"},
+        {"outbox-max-attempts", "N", "send attempts before a reply fails for good (default 10)"},
+        {"outbox-timeout-ms", "MS", "how long one send may take (default 15000)"},
+        {"log-format", "FORMAT", "json (default: one JSON object a line) or text"},
     };
     for (auto& s : content_flags()) f.push_back(s);
     for (auto& s : store_flags()) f.push_back(s);
@@ -77,14 +134,68 @@ const std::vector<FlagSpec>& serve_flags() {
   return flags;
 }
 
+// A whole number flag in [min, max]; `fallback` when absent.
+long whole_number_flag(const ParsedArgs& args, const std::string& name, long fallback, long min,
+                       long max) {
+  const auto value = args.get(name);
+  if (!value) return fallback;
+  if (value->empty() || value->size() > 9 ||
+      value->find_first_not_of("0123456789") != std::string::npos || std::stol(*value) < min ||
+      std::stol(*value) > max) {
+    throw CommandError{kExitUsage, "--" + name + " " + *value + ": expected a whole number from " +
+                                       std::to_string(min) + " to " + std::to_string(max)};
+  }
+  return std::stol(*value);
+}
+
+bool is_http_url(const std::string& url) {
+  return url.starts_with("http://") || url.starts_with("https://");
+}
+
+// --reply-mode rest: what the sender needs, checked before anything starts.
+gateway::RestSenderConfig rest_sender_config(const ParsedArgs& args,
+                                             const gateway::ServerConfig& server) {
+  gateway::RestSenderConfig config;
+  config.api.account_sid = args.get("twilio-account-sid").value_or("");
+  config.api.auth_token = server.twilio_auth_token;
+  config.api.api_base = args.get("twilio-api-base").value_or("https://api.twilio.com");
+  if (config.api.account_sid.empty() || config.api.auth_token.empty()) {
+    throw CommandError{kExitUsage,
+                       "--reply-mode rest needs --twilio-account-sid and --twilio-auth-token"};
+  }
+  if (!is_http_url(config.api.api_base)) {
+    throw CommandError{kExitUsage,
+                       "--twilio-api-base " + config.api.api_base + ": expected an http(s) URL"};
+  }
+  std::string base = server.public_url;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  config.api.status_callback_url = base + "/sms/twilio/status";
+  config.retry.backoff_base =
+      std::chrono::milliseconds(whole_number_flag(args, "outbox-backoff-ms", 1000, 1, 3'600'000));
+  config.retry.max_attempts =
+      static_cast<int>(whole_number_flag(args, "outbox-max-attempts", 10, 1, 100));
+  config.request_timeout =
+      std::chrono::milliseconds(whole_number_flag(args, "outbox-timeout-ms", 15000, 100, 600'000));
+  config.lease = std::max(std::chrono::milliseconds(60000), 2 * config.request_timeout);
+  return config;
+}
+
 }  // namespace
 
 int run_serve(const Args& argv) {
-  const auto args = parse_or_usage(argv, serve_flags(), "serve [flags]",
-                                   "Runs the HTTP server: the Twilio webhook at POST /sms/twilio,\n"
-                                   "GET /healthz and GET /readyz. SIGTERM stops it cleanly;\n"
-                                   "SIGHUP reloads the knowledge base.");
+  const auto args = parse_or_usage(
+      argv, serve_flags(), "serve [flags]",
+      "Runs the HTTP server: the Twilio webhook at POST /sms/twilio, its status\n"
+      "callbacks at POST /sms/twilio/status, GET /healthz, /readyz and /metrics.\n"
+      "SIGTERM stops it cleanly; SIGHUP reloads the knowledge base.");
   if (!args) return 0;
+
+  const auto log_format = parse_log_format(args->get("log-format").value_or("json"));
+  if (!log_format) {
+    throw CommandError{kExitUsage, "--log-format " + *args->get("log-format") +
+                                       ": expected json or text"};
+  }
+  configure_logging(*log_format);
 
   const auto listen = parse_listen(args->get("listen").value_or("127.0.0.1:8080"));
   gateway::ServerConfig config;
@@ -103,20 +214,35 @@ int run_serve(const Args& argv) {
     throw CommandError{kExitUsage, "--twilio-auth-token needs --public-url (the URL Twilio signs)"};
   }
 
-  dialogue::ServiceOptions service_options;
-  if (const auto limit = args->get("rate-limit")) {
-    if (limit->empty() || limit->size() > 6 ||
-        limit->find_first_not_of("0123456789") != std::string::npos) {
-      throw CommandError{kExitUsage, "--rate-limit " + *limit + ": expected a whole number, 0 or more"};
-    }
-    service_options.rate_limit_per_minute = std::stoi(*limit);
+  const std::string reply_mode = args->get("reply-mode").value_or("twiml");
+  if (reply_mode != "twiml" && reply_mode != "rest") {
+    throw CommandError{kExitUsage, "--reply-mode " + reply_mode + ": expected twiml or rest"};
   }
+  std::optional<gateway::RestSenderConfig> sender_config;
+  if (reply_mode == "rest") sender_config = rest_sender_config(*args, config);
+
+  dialogue::ServiceOptions service_options;
+  service_options.rate_limit_per_minute =
+      static_cast<int>(whole_number_flag(*args, "rate-limit", 10, 0, 999'999));
+  service_options.queue_replies = sender_config.has_value();
 
   const auto dir = content_dir(*args);
   auto knowledge = load_knowledge(dir);
   auto store = open_store(*args);
   dialogue::Service service(*store, knowledge, service_options);
-  ServiceSmsApplication app(service);
+
+  gateway::Metrics metrics;
+  config.metrics = &metrics;
+  std::unique_ptr<gateway::RestSender> sender;
+  if (sender_config) {
+    // This process owns the SQLite file: whatever was being sent when the
+    // last one died goes out again now.
+    if (auto released = store->release_outbox_leases(); !released) {
+      throw CommandError{kExitFailure, "cannot read the outbox: " + released.error().message};
+    }
+    sender = std::make_unique<gateway::RestSender>(*sender_config, *store, &metrics);
+  }
+  ServiceSmsApplication app(service, metrics, sender.get());
 
   config.on_reload = [&service, dir] {
     try {
@@ -134,12 +260,18 @@ int run_serve(const Args& argv) {
     throw CommandError{kExitFailure, std::string("cannot listen on ") + listen.host + ":" +
                                          std::to_string(listen.port) + ": " + e.what()};
   }
+  if (sender) {
+    sender->start();
+    spdlog::info("replies go through the Messages API at {}", sender_config->api.api_base);
+  }
   // Tests and scripts read the bound port from this line.
   std::cout << "listening on " << (listen.host.find(':') != std::string::npos
                                        ? "[" + listen.host + "]"
                                        : listen.host)
             << ":" << server->port() << std::endl;
   server->run();
+  // Sends under way get a moment to finish; the rest stay queued for next time.
+  if (sender) sender->stop(std::chrono::seconds(5));
   spdlog::info("stopped");
   return 0;
 }

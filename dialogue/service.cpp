@@ -26,6 +26,10 @@ std::mutex& Service::turn_lock(std::string_view number) {
 Expected<HandledTurn> Service::handle(const InboundSms& sms, Clock::time_point now) {
   if (sms.from.empty()) return make_error(ErrorCode::bad_input, "missing sender number");
   if (sms.message_sid.empty()) return make_error(ErrorCode::bad_input, "missing message id");
+  if (options_.queue_replies && sms.to.empty()) {
+    return make_error(ErrorCode::bad_input,
+                      "missing form field To: replies are sent from the number texted");
+  }
 
   auto seen = store_.processed_replies(sms.message_sid);
   if (!seen) return seen.error();
@@ -73,6 +77,7 @@ Expected<HandledTurn> Service::handle(const InboundSms& sms, Clock::time_point n
   record.replies = turn.replies;
   record.state = turn.state;
   record.erase_history = turn.erase_history;
+  record.queue_replies = options_.queue_replies;
   auto outcome = store_.record_turn(record);
   if (!outcome) return outcome.error();
 

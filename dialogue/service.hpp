@@ -20,6 +20,9 @@ struct ServiceOptions {
   // texts are stored but not answered, so nobody can run up the SMS bill;
   // compliance keywords always act.
   int rate_limit_per_minute = 10;
+  // Replies also go to the store's outbox, to be sent through the provider's
+  // REST API from the number the texter wrote to (so that number is required).
+  bool queue_replies = false;
 };
 
 struct HandledTurn {

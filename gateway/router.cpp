@@ -1,5 +1,6 @@
 #include "gateway/router.hpp"
 
+#include <chrono>
 #include <string_view>
 #include <utility>
 
@@ -12,6 +13,8 @@ namespace smscoach::gateway {
 namespace {
 
 constexpr std::string_view kTwilioPath = "/sms/twilio";
+constexpr std::string_view kStatusPath = "/sms/twilio/status";
+constexpr std::string_view kMetricsPath = "/metrics";
 constexpr std::string_view kHealthPath = "/healthz";
 constexpr std::string_view kReadyPath = "/readyz";
 
@@ -29,26 +32,60 @@ HttpResponse method_not_allowed(std::string allowed) {
 
 }  // namespace
 
-Router::Router(SmsApplication& app, WebhookSecurity security)
-    : app_(app), security_(std::move(security)) {}
+Router::Router(SmsApplication& app, WebhookSecurity security, Metrics& metrics)
+    : app_(app), security_(std::move(security)), metrics_(metrics) {}
+
+Route Router::route_webhook(const HttpRequest& request) const {
+  const auto started = std::chrono::steady_clock::now();
+  const auto timed = [&metrics = metrics_, started](HttpResponse response) {
+    metrics.observe_webhook(std::chrono::steady_clock::now() - started, response.status);
+    return response;
+  };
+  if (request.method != "POST") return {timed(method_not_allowed("POST")), {}};
+  WebhookDecode decoded = decode_twilio_webhook(request, security_);
+  if (!decoded.ok()) return {timed(decoded.error()), {}};
+  std::string masked_from = mask_number(decoded.sms().from);
+  auto job = [&app = app_, timed, sms = std::get<InboundSms>(std::move(decoded.result))] {
+    auto replies = app.handle_sms(sms);
+    if (!replies) return timed(response_for_error(replies.error()));
+    HttpResponse response;
+    response.content_type = "text/xml";
+    response.body = twiml_response(*replies);
+    return timed(std::move(response));
+  };
+  return {std::function<HttpResponse()>(std::move(job)), std::move(masked_from)};
+}
+
+Route Router::route_status_callback(const HttpRequest& request) const {
+  if (request.method != "POST") return {method_not_allowed("POST"), {}};
+  StatusCallbackDecode decoded = decode_status_callback(request, security_);
+  if (!decoded.ok()) return {decoded.error(), {}};
+  auto job = [&app = app_, &metrics = metrics_, status = decoded.status()] {
+    metrics.count_status_callback();
+    auto recorded = app.record_delivery(status);
+    if (!recorded && recorded.error().code != ErrorCode::not_found) {
+      return response_for_error(recorded.error());
+    }
+    return text_response("ok");
+  };
+  return {std::function<HttpResponse()>(std::move(job)), {}};
+}
 
 Route Router::route(const HttpRequest& request) const {
   const std::string_view path = request.path();
 
-  if (path == kTwilioPath) {
-    if (request.method != "POST") return {method_not_allowed("POST"), {}};
-    WebhookDecode decoded = decode_twilio_webhook(request, security_);
-    if (!decoded.ok()) return {decoded.error(), {}};
-    std::string masked_from = mask_number(decoded.sms().from);
-    auto job = [&app = app_, sms = std::get<InboundSms>(std::move(decoded.result))] {
-      auto replies = app.handle_sms(sms);
-      if (!replies) return response_for_error(replies.error());
+  if (path == kTwilioPath) return route_webhook(request);
+  if (path == kStatusPath) return route_status_callback(request);
+
+  if (path == kMetricsPath) {
+    if (request.method != "GET") return {method_not_allowed("GET"), {}};
+    auto job = [&app = app_, &metrics = metrics_] {
       HttpResponse response;
-      response.content_type = "text/xml";
-      response.body = twiml_response(*replies);
+      response.content_type = std::string(Metrics::kContentType);
+      response.body = metrics.render(app.gauges());
       return response;
     };
-    return {std::function<HttpResponse()>(std::move(job)), std::move(masked_from)};
+    return {std::function<HttpResponse()>(std::move(job)), {}};
   }
 
   if (path == kHealthPath) {

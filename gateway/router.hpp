@@ -8,6 +8,7 @@
 #include <variant>
 
 #include "gateway/http_types.hpp"
+#include "gateway/metrics.hpp"
 #include "gateway/sms_application.hpp"
 #include "gateway/twilio_webhook.hpp"
 
@@ -23,19 +24,28 @@ struct Route {
 
 class Router {
  public:
-  // `app` must outlive the router and every job it returns.
-  Router(SmsApplication& app, WebhookSecurity security);
+  // `app` and `metrics` must outlive the router and every job it returns.
+  Router(SmsApplication& app, WebhookSecurity security, Metrics& metrics);
 
-  //   POST /sms/twilio -> decode_twilio_webhook, then app.handle_sms (a job):
-  //                       200 text/xml TwiML of the replies, or response_for_error
-  //   GET /healthz     -> 200 "ok"
-  //   GET /readyz      -> app.ready() (a job): 200 "ready" or 503 "not ready"
+  //   POST /sms/twilio        -> decode_twilio_webhook, then app.handle_sms (a job):
+  //                              200 text/xml TwiML of the replies, or response_for_error;
+  //                              every outcome timed into the webhook histogram
+  //   POST /sms/twilio/status -> decode_status_callback, then app.record_delivery (a job):
+  //                              200, also for a sid that is not ours (a retry cannot
+  //                              help); 503 when the store failed
+  //   GET /healthz            -> 200 "ok"
+  //   GET /readyz             -> app.ready() (a job): 200 "ready" or 503 "not ready"
+  //   GET /metrics            -> Prometheus text with app.gauges() (a job)
   // A known path with another method -> 405 with Allow; anything else -> 404.
   Route route(const HttpRequest& request) const;
 
  private:
+  Route route_webhook(const HttpRequest& request) const;
+  Route route_status_callback(const HttpRequest& request) const;
+
   SmsApplication& app_;
   WebhookSecurity security_;
+  Metrics& metrics_;
 };
 
 }  // namespace smscoach::gateway

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "gateway/metrics.hpp"
 #include "gateway/sms_application.hpp"
 
 namespace smscoach::gateway {
@@ -25,6 +26,9 @@ struct ServerConfig {
   unsigned io_threads = 1;
   unsigned worker_threads = 2;
   std::function<void()> on_reload;  // SIGHUP; none: ignored
+  // Shared with whatever else counts (the application, the sender); must
+  // outlive the server. None: the server keeps its own.
+  Metrics* metrics = nullptr;
 };
 
 class Server {

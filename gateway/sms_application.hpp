@@ -7,6 +7,8 @@
 
 #include "common/expected.hpp"
 #include "common/inbound_sms.hpp"
+#include "gateway/metrics.hpp"
+#include "gateway/twilio_webhook.hpp"
 
 namespace smscoach::gateway {
 
@@ -20,8 +22,16 @@ class SmsApplication {
   // ErrorCode::unavailable means nothing was stored: the provider should retry.
   virtual Expected<std::vector<std::string>> handle_sms(const InboundSms& sms) = 0;
 
+  // Records a provider status callback for a message sent through the REST
+  // API. Blocking, like handle_sms. ErrorCode::not_found for a message that
+  // is not ours; unavailable when the store failed (the provider retries).
+  virtual Status record_delivery(const DeliveryStatus& status) = 0;
+
   // Readiness: true when the store answers.
   virtual bool ready() = 0;
+
+  // Figures the store holds, for /metrics. Blocking.
+  virtual StoreGauges gauges() = 0;
 };
 
 }  // namespace smscoach::gateway

@@ -1,6 +1,7 @@
 #include "gateway/twilio_webhook.hpp"
 
 #include <array>
+#include <optional>
 #include <string_view>
 
 #include "gateway/ascii.hpp"
@@ -30,31 +31,61 @@ std::string signed_url(const WebhookSecurity& security, std::string_view target)
   return url;
 }
 
-}  // namespace
-
-WebhookDecode decode_twilio_webhook(const HttpRequest& request, const WebhookSecurity& security) {
+// Content type, form syntax and signature: what every Twilio callback shares.
+std::variant<FormFields, HttpResponse> decode_signed_form(const HttpRequest& request,
+                                                         const WebhookSecurity& security) {
   if (!is_form_content_type(request.header("Content-Type"))) {
-    return {error_response(415, "expected Content-Type application/x-www-form-urlencoded")};
+    return error_response(415, "expected Content-Type application/x-www-form-urlencoded");
   }
   auto form = parse_form(request.body);
-  if (!form) return {error_response(400, "malformed form body: " + form.error().message)};
+  if (!form) return error_response(400, "malformed form body: " + form.error().message);
 
   if (!security.auth_token.empty() &&
       !validate_twilio_signature(security.auth_token, request.header("X-Twilio-Signature"),
                                  signed_url(security, request.target), *form)) {
-    return {error_response(403, "invalid signature")};
+    return error_response(403, "invalid signature");
   }
+  return std::move(*form);
+}
 
-  static constexpr std::array<std::string_view, 3> kRequired = {"MessageSid", "From", "Body"};
-  for (const std::string_view field : kRequired) {
-    if (form->find(field) == nullptr) {
-      return {error_response(400, "missing form field " + std::string(field))};
+// The first required field the form lacks, as a 400.
+template <std::size_t N>
+std::optional<HttpResponse> missing_field(const FormFields& form,
+                                          const std::array<std::string_view, N>& required) {
+  for (const std::string_view field : required) {
+    if (form.find(field) == nullptr) {
+      return error_response(400, "missing form field " + std::string(field));
     }
   }
-  const std::string* to = form->find("To");
-  const std::string* opt_out_type = form->find("OptOutType");
-  return {InboundSms{*form->find("MessageSid"), *form->find("From"), to ? *to : std::string{},
-                     *form->find("Body"), opt_out_type ? *opt_out_type : std::string{}}};
+  return std::nullopt;
+}
+
+std::string field_or_empty(const FormFields& form, std::string_view key) {
+  const std::string* value = form.find(key);
+  return value ? *value : std::string{};
+}
+
+}  // namespace
+
+WebhookDecode decode_twilio_webhook(const HttpRequest& request, const WebhookSecurity& security) {
+  auto decoded = decode_signed_form(request, security);
+  if (auto* error = std::get_if<HttpResponse>(&decoded)) return {std::move(*error)};
+  const auto& form = std::get<FormFields>(decoded);
+  static constexpr std::array<std::string_view, 3> kRequired = {"MessageSid", "From", "Body"};
+  if (auto error = missing_field(form, kRequired)) return {std::move(*error)};
+  return {InboundSms{*form.find("MessageSid"), *form.find("From"), field_or_empty(form, "To"),
+                     *form.find("Body"), field_or_empty(form, "OptOutType")}};
+}
+
+StatusCallbackDecode decode_status_callback(const HttpRequest& request,
+                                            const WebhookSecurity& security) {
+  auto decoded = decode_signed_form(request, security);
+  if (auto* error = std::get_if<HttpResponse>(&decoded)) return {std::move(*error)};
+  const auto& form = std::get<FormFields>(decoded);
+  static constexpr std::array<std::string_view, 2> kRequired = {"MessageSid", "MessageStatus"};
+  if (auto error = missing_field(form, kRequired)) return {std::move(*error)};
+  return {DeliveryStatus{*form.find("MessageSid"), *form.find("MessageStatus"),
+                         field_or_empty(form, "ErrorCode")}};
 }
 
 }  // namespace smscoach::gateway

@@ -7,6 +7,7 @@
 #include <variant>
 
 #include "common/inbound_sms.hpp"
+#include "gateway/form.hpp"
 #include "gateway/http_types.hpp"
 
 namespace smscoach::gateway {
@@ -38,5 +39,25 @@ struct WebhookDecode {
 // Authentication comes before the field checks so that an unsigned caller
 // learns nothing about what a valid request looks like.
 WebhookDecode decode_twilio_webhook(const HttpRequest& request, const WebhookSecurity& security);
+
+// A status callback for a message we sent through the REST API.
+struct DeliveryStatus {
+  std::string message_sid;
+  std::string status;      // MessageStatus: queued, sent, delivered, undelivered, failed, ...
+  std::string error_code;  // ErrorCode, empty when absent
+};
+
+struct StatusCallbackDecode {
+  std::variant<DeliveryStatus, HttpResponse> result;
+
+  bool ok() const { return std::holds_alternative<DeliveryStatus>(result); }
+  const DeliveryStatus& status() const { return std::get<DeliveryStatus>(result); }
+  const HttpResponse& error() const { return std::get<HttpResponse>(result); }
+};
+
+// The same checks as the webhook (a callback is signed the same way), then
+// 400 naming the field when MessageSid or MessageStatus is absent.
+StatusCallbackDecode decode_status_callback(const HttpRequest& request,
+                                            const WebhookSecurity& security);
 
 }  // namespace smscoach::gateway

@@ -56,6 +56,30 @@ const char* const kMigrations[] = {
     ALTER TABLE texters ADD COLUMN more_text TEXT NOT NULL DEFAULT '';
     ALTER TABLE texters ADD COLUMN age_years INTEGER;
     )sql",
+    R"sql(
+    CREATE TABLE outbox (
+      id               INTEGER PRIMARY KEY,
+      number           TEXT NOT NULL,
+      from_number      TEXT NOT NULL,
+      body             TEXT NOT NULL,
+      message_id       INTEGER,
+      confirms_opt_out INTEGER NOT NULL DEFAULT 0,
+      status           TEXT NOT NULL DEFAULT 'pending'
+                       CHECK (status IN ('pending', 'sending', 'sent', 'failed', 'cancelled')),
+      attempts         INTEGER NOT NULL DEFAULT 0,
+      next_attempt_ms  INTEGER NOT NULL,
+      lease_until_ms   INTEGER NOT NULL DEFAULT 0,
+      provider_sid     TEXT,
+      delivery_status  TEXT NOT NULL DEFAULT '',
+      error            TEXT NOT NULL DEFAULT '',
+      created_ms       INTEGER NOT NULL,
+      updated_ms       INTEGER NOT NULL
+    );
+    CREATE INDEX outbox_waiting ON outbox (status, next_attempt_ms);
+    CREATE INDEX outbox_by_number ON outbox (number, id);
+    CREATE UNIQUE INDEX outbox_by_provider_sid ON outbox (provider_sid);
+    CREATE INDEX texters_needing_human ON texters (number) WHERE mode = 'human' OR flagged = 1;
+    )sql",
 };
 
 Error db_error(sqlite3* db, std::string_view what) {
@@ -155,6 +179,16 @@ struct SqliteStore::Impl {
     auto& slot = statements[sql];
     if (!slot) slot = std::make_unique<Statement>(db, sql);
     return slot->start();
+  }
+
+  // Every row of a query, each made by make_row(statement).
+  template <class Row, class MakeRow>
+  Expected<std::vector<Row>> collect(Statement& s, std::string_view what, MakeRow make_row) {
+    std::vector<Row> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) out.push_back(make_row(s));
+    if (rc != SQLITE_DONE) return db_error(db, what);
+    return out;
   }
 
   bool exec(const char* sql) { return sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK; }
@@ -285,12 +319,47 @@ struct SqliteStore::Impl {
         .run();
   }
 
+  bool queue_outbound(std::string_view to, std::string_view from, std::string_view body,
+                      std::int64_t message_id, bool confirms_opt_out, std::int64_t now_ms) {
+    return prepare(
+               "INSERT INTO outbox (number, from_number, body, message_id, confirms_opt_out, "
+               "next_attempt_ms, created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        .bind(to)
+        .bind(from)
+        .bind(body)
+        .bind(message_id)
+        .bind(std::int64_t{confirms_opt_out})
+        .bind(now_ms)
+        .bind(now_ms)
+        .bind(now_ms)
+        .run();
+  }
+
+  // Nothing more goes to a texter who opted out, except the confirmation.
+  bool cancel_waiting(std::string_view number, std::int64_t now_ms) {
+    return prepare(
+               "UPDATE outbox SET status = 'cancelled', error = 'recipient opted out', "
+               "updated_ms = ? WHERE number = ? AND status = 'pending' AND confirms_opt_out = 0")
+        .bind(now_ms)
+        .bind(number)
+        .run();
+  }
+
+  bool mark_opted_out(std::string_view number, std::int64_t now_ms) {
+    bool found = false;
+    TexterState state;
+    if (!read_texter(number, state, found)) return false;
+    state.opted_out = true;
+    return write_texter(state, now_ms) && cancel_waiting(number, now_ms);
+  }
+
   // Wipes what the texter told us and what we said; the opt-out choice stays.
   bool erase(std::string_view number, std::string_view keep_sid) {
     bool found = false;
     TexterState old;
     if (!read_texter(number, old, found)) return false;
     if (!prepare("DELETE FROM messages WHERE number = ?").bind(number).run()) return false;
+    if (!prepare("DELETE FROM outbox WHERE number = ?").bind(number).run()) return false;
     if (!prepare("UPDATE processed_messages SET replies = '[]', number = '' "
                  "WHERE number = ? AND message_sid <> ?")
              .bind(number)
@@ -387,14 +456,24 @@ Expected<RecordOutcome> SqliteStore::record_turn(const TurnRecord& turn) {
                              turn.confidence, "texter", turn.sms.message_sid)) {
     return db_error(impl_->db, "storing inbound message");
   }
+  TexterState state = turn.state;
+  state.number = number;
+  if (state.opted_out && !impl_->cancel_waiting(number, turn.at_ms)) {
+    return db_error(impl_->db, "cancelling queued replies");
+  }
   for (const auto& reply : turn.replies) {
     if (!impl_->insert_message(number, Direction::out, reply, turn.at_ms, turn.intent,
                                std::nullopt, "bot", "")) {
       return db_error(impl_->db, "storing reply");
     }
+    // A turn that leaves the texter opted out can only be saying the
+    // confirmation, which is the one text an opted-out number still gets.
+    if (turn.queue_replies &&
+        !impl_->queue_outbound(number, turn.sms.to, reply, sqlite3_last_insert_rowid(impl_->db),
+                               state.opted_out, turn.at_ms)) {
+      return db_error(impl_->db, "queueing reply");
+    }
   }
-  TexterState state = turn.state;
-  state.number = number;
   if (!impl_->write_texter(state, turn.at_ms)) return db_error(impl_->db, "storing texter");
   if (!tx.commit()) return db_error(impl_->db, "commit");
   return RecordOutcome{false, turn.replies};
@@ -406,15 +485,11 @@ Expected<std::vector<StoredMessage>> SqliteStore::messages(std::string_view numb
       "SELECT id, direction, body, at_ms, intent, author FROM messages WHERE number = ? "
       "ORDER BY id");
   s.bind(number);
-  std::vector<StoredMessage> out;
-  int rc;
-  while ((rc = s.step()) == SQLITE_ROW) {
-    out.push_back({s.int64(0), std::string(number),
-                   s.text(1) == "in" ? Direction::in : Direction::out, s.text(2), s.int64(3),
-                   s.text(4), s.text(5)});
-  }
-  if (rc != SQLITE_DONE) return db_error(impl_->db, "reading messages");
-  return out;
+  return impl_->collect<StoredMessage>(s, "reading messages", [&](const Statement& row) {
+    return StoredMessage{row.int64(0), std::string(number),
+                         row.text(1) == "in" ? Direction::in : Direction::out, row.text(2),
+                         row.int64(3), row.text(4), row.text(5)};
+  });
 }
 
 Expected<int> SqliteStore::inbound_count_since(std::string_view number, std::int64_t since_ms) {
@@ -431,6 +506,188 @@ Status SqliteStore::forget(std::string_view number) {
   Impl::Transaction tx(*impl_);
   if (!tx.began()) return db_error(impl_->db, "begin");
   if (!impl_->erase(number, "")) return db_error(impl_->db, "erasing texter");
+  if (!tx.commit()) return db_error(impl_->db, "commit");
+  return Ok{};
+}
+
+Expected<std::vector<OutboxRecord>> SqliteStore::outbox(std::string_view number) {
+  std::lock_guard lock(impl_->mutex);
+  Statement& s = impl_->prepare(
+      "SELECT id, number, from_number, body, status, attempts, COALESCE(provider_sid, ''), "
+      "delivery_status, error, created_ms FROM outbox WHERE number = ? ORDER BY id");
+  s.bind(number);
+  return impl_->collect<OutboxRecord>(s, "reading outbox", [](const Statement& row) {
+    return OutboxRecord{row.int64(0), row.text(1), row.text(2), row.text(3),
+                        row.text(4),  static_cast<int>(row.int64(5)), row.text(6),
+                        row.text(7),  row.text(8), row.int64(9)};
+  });
+}
+
+Expected<StoreCounts> SqliteStore::counts() {
+  std::lock_guard lock(impl_->mutex);
+  StoreCounts out;
+  const std::pair<const char*, std::int64_t*> queries[] = {
+      {"SELECT COUNT(*) FROM texters WHERE mode = 'human' OR flagged = 1", &out.handoffs_open},
+      {"SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')", &out.outbox_depth},
+      {"SELECT COUNT(*) FROM outbox WHERE status = 'failed'", &out.outbox_failed},
+  };
+  for (const auto& [sql, slot] : queries) {
+    Statement& s = impl_->prepare(sql);
+    if (s.step() != SQLITE_ROW) return db_error(impl_->db, "counting");
+    *slot = s.int64(0);
+  }
+  return out;
+}
+
+Expected<std::vector<OutboxItem>> SqliteStore::claim_outbox(std::int64_t now_ms,
+                                                            std::int64_t lease_ms, int limit) {
+  std::lock_guard lock(impl_->mutex);
+  Impl::Transaction tx(*impl_);
+  if (!tx.began()) return db_error(impl_->db, "begin");
+  // Belt and braces: an opt-out cancels waiting rows when it is recorded, and
+  // nothing reaches an opted-out number even if one slipped through.
+  if (!impl_->prepare(
+               "UPDATE outbox SET status = 'cancelled', error = 'recipient opted out', "
+               "updated_ms = ? WHERE status = 'pending' AND confirms_opt_out = 0 AND EXISTS "
+               "(SELECT 1 FROM texters t WHERE t.number = outbox.number AND t.opted_out = 1)")
+           .bind(now_ms)
+           .run() ||
+      !impl_->prepare(
+               "UPDATE outbox SET status = 'pending', lease_until_ms = 0, updated_ms = ? "
+               "WHERE status = 'sending' AND lease_until_ms <= ?")
+           .bind(now_ms)
+           .bind(now_ms)
+           .run()) {
+    return db_error(impl_->db, "preparing outbox claim");
+  }
+  Statement& pick = impl_->prepare(
+      "SELECT id, number, from_number, body, attempts FROM outbox AS o "
+      "WHERE status = 'pending' AND next_attempt_ms <= ? AND NOT EXISTS "
+      "(SELECT 1 FROM outbox AS p WHERE p.number = o.number AND p.id < o.id "
+      "AND p.status IN ('pending', 'sending')) ORDER BY id LIMIT ?");
+  pick.bind(now_ms).bind(std::int64_t{limit});
+  auto items = impl_->collect<OutboxItem>(pick, "claiming outbox", [](const Statement& row) {
+    return OutboxItem{row.int64(0), row.text(1), row.text(2), row.text(3),
+                      static_cast<int>(row.int64(4)) + 1};
+  });
+  if (!items) return items;
+  for (const auto& item : *items) {
+    if (!impl_->prepare(
+                  "UPDATE outbox SET status = 'sending', attempts = ?, lease_until_ms = ?, "
+                  "updated_ms = ? WHERE id = ?")
+             .bind(std::int64_t{item.attempt})
+             .bind(now_ms + lease_ms)
+             .bind(now_ms)
+             .bind(item.id)
+             .run()) {
+      return db_error(impl_->db, "claiming outbox");
+    }
+  }
+  if (!tx.commit()) return db_error(impl_->db, "commit");
+  return items;
+}
+
+Status SqliteStore::complete_outbox(const SendReport& report, std::int64_t now_ms) {
+  std::lock_guard lock(impl_->mutex);
+  Impl::Transaction tx(*impl_);
+  if (!tx.began()) return db_error(impl_->db, "begin");
+  std::string number;
+  {
+    Statement& s = impl_->prepare("SELECT number, status FROM outbox WHERE id = ?");
+    s.bind(report.id);
+    const int rc = s.step();
+    if (rc == SQLITE_DONE) return make_error(ErrorCode::not_found, "no such outbox row");
+    if (rc != SQLITE_ROW) return db_error(impl_->db, "reading outbox row");
+    // Erased (users forget) or re-claimed after a lease ran out: not ours to change.
+    if (s.text(1) != "sending") return make_error(ErrorCode::conflict, "outbox row not claimed");
+    number = s.text(0);
+  }
+  bool ok = false;
+  switch (report.outcome) {
+    case SendOutcome::sent:
+      ok = impl_->prepare(
+                    "UPDATE outbox SET status = 'sent', provider_sid = ?, delivery_status = ?, "
+                    "error = '', lease_until_ms = 0, updated_ms = ? WHERE id = ?")
+               .bind(report.provider_sid)
+               .bind(report.provider_status)
+               .bind(now_ms)
+               .bind(report.id)
+               .run();
+      break;
+    case SendOutcome::retry:
+      ok = impl_->prepare(
+                    "UPDATE outbox SET status = 'pending', next_attempt_ms = ?, error = ?, "
+                    "lease_until_ms = 0, updated_ms = ? WHERE id = ?")
+               .bind(report.next_attempt_ms)
+               .bind(report.error)
+               .bind(now_ms)
+               .bind(report.id)
+               .run();
+      break;
+    case SendOutcome::failed:
+    case SendOutcome::recipient_opted_out:
+      ok = impl_->prepare(
+                    "UPDATE outbox SET status = 'failed', error = ?, lease_until_ms = 0, "
+                    "updated_ms = ? WHERE id = ?")
+               .bind(report.error)
+               .bind(now_ms)
+               .bind(report.id)
+               .run();
+      if (ok && report.outcome == SendOutcome::recipient_opted_out) {
+        ok = impl_->mark_opted_out(number, now_ms);
+      }
+      break;
+  }
+  if (!ok) return db_error(impl_->db, "completing outbox row");
+  if (!tx.commit()) return db_error(impl_->db, "commit");
+  return Ok{};
+}
+
+Expected<std::optional<std::int64_t>> SqliteStore::next_outbox_due() {
+  std::lock_guard lock(impl_->mutex);
+  // A lease running out makes a row due again too (its sender died).
+  Statement& s = impl_->prepare(
+      "SELECT MIN(due) FROM (SELECT MIN(next_attempt_ms) AS due FROM outbox WHERE status = "
+      "'pending' UNION ALL SELECT MIN(lease_until_ms) FROM outbox WHERE status = 'sending')");
+  if (s.step() != SQLITE_ROW) return db_error(impl_->db, "reading outbox");
+  if (!s.optional_double(0)) return std::optional<std::int64_t>();
+  return std::optional<std::int64_t>(s.int64(0));
+}
+
+Status SqliteStore::release_outbox_leases() {
+  std::lock_guard lock(impl_->mutex);
+  if (!impl_->prepare("UPDATE outbox SET status = 'pending', lease_until_ms = 0 "
+                      "WHERE status = 'sending'")
+           .run()) {
+    return db_error(impl_->db, "releasing outbox leases");
+  }
+  return Ok{};
+}
+
+Status SqliteStore::record_delivery(std::string_view provider_sid, std::string_view status,
+                                    std::string_view error_code, std::int64_t now_ms) {
+  std::lock_guard lock(impl_->mutex);
+  Impl::Transaction tx(*impl_);
+  if (!tx.began()) return db_error(impl_->db, "begin");
+  Statement& s =
+      impl_->prepare("SELECT id, delivery_status FROM outbox WHERE provider_sid = ?");
+  s.bind(provider_sid);
+  const int rc = s.step();
+  if (rc == SQLITE_DONE) return make_error(ErrorCode::not_found, "unknown message sid");
+  if (rc != SQLITE_ROW) return db_error(impl_->db, "reading outbox row");
+  const std::int64_t id = s.int64(0);
+  if (delivery_status_rank(status) <= delivery_status_rank(s.text(1))) return Ok{};
+  const std::string error =
+      error_code.empty() || error_code == "0" ? "" : "provider error " + std::string(error_code);
+  if (!impl_->prepare("UPDATE outbox SET delivery_status = ?, error = ?, updated_ms = ? "
+                      "WHERE id = ?")
+           .bind(status)
+           .bind(error)
+           .bind(now_ms)
+           .bind(id)
+           .run()) {
+    return db_error(impl_->db, "recording delivery");
+  }
   if (!tx.commit()) return db_error(impl_->db, "commit");
   return Ok{};
 }

@@ -1,7 +1,7 @@
 #pragma once
-// The conversation store: texters, every message in and out, and the provider
-// message ids already processed. SQLite embedded or PostgreSQL shared, one
-// interface. Every method is safe to call from several threads; failures come
+// The conversation store: texters, every message in and out, the provider
+// message ids already processed, and the outbox. SQLite embedded or
+// PostgreSQL shared, one interface. Every method is safe to call from several threads; failures come
 // back as ErrorCode::unavailable, never as exceptions.
 
 #include <cstdint>
@@ -12,6 +12,7 @@
 
 #include "common/expected.hpp"
 #include "common/inbound_sms.hpp"
+#include "common/outbox.hpp"
 #include "dialogue/texter_state.hpp"
 
 namespace smscoach::dialogue {
@@ -37,6 +38,9 @@ struct TurnRecord {
   std::vector<std::string> replies;
   TexterState state;           // the texter after the turn
   bool erase_history = false;  // delete the texter's messages and profile first
+  // Also queue the replies to the outbox, to be sent through the provider's
+  // REST API from the number the texter wrote to (sms.to).
+  bool queue_replies = false;
 };
 
 struct RecordOutcome {
@@ -44,7 +48,29 @@ struct RecordOutcome {
   std::vector<std::string> replies;  // for a duplicate, what the first delivery answered
 };
 
-class Store {
+// An outbox row as staff and tests see it.
+struct OutboxRecord {
+  std::int64_t id = 0;
+  std::string to;
+  std::string from;
+  std::string body;
+  std::string status;  // pending, sending, sent, failed, cancelled
+  int attempts = 0;
+  std::string provider_sid;
+  std::string delivery_status;  // the provider's latest status callback
+  std::string error;
+  std::int64_t created_ms = 0;
+};
+
+// Figures for /metrics, counted in the store so they hold across restarts
+// and instances.
+struct StoreCounts {
+  std::int64_t handoffs_open = 0;  // texters in human mode or flagged
+  std::int64_t outbox_depth = 0;   // pending or being sent
+  std::int64_t outbox_failed = 0;  // failed for good
+};
+
+class Store : public Outbox {
  public:
   virtual ~Store() = default;
 
@@ -64,8 +90,13 @@ class Store {
   // Texts received from a number at or after since_ms (for the rate limit).
   virtual Expected<int> inbound_count_since(std::string_view number, std::int64_t since_ms) = 0;
 
-  // Erases profile, messages and replies of one texter; keeps an opt-out.
+  // Erases profile, messages, replies and outbox rows of one texter; keeps an opt-out.
   virtual Status forget(std::string_view number) = 0;
+
+  // A texter's outbox rows, oldest first.
+  virtual Expected<std::vector<OutboxRecord>> outbox(std::string_view number) = 0;
+
+  virtual Expected<StoreCounts> counts() = 0;
 
   // Readiness: the store answers a trivial query.
   virtual Status ping() = 0;

@@ -13,6 +13,8 @@
 #include <string>
 #include <utility>
 
+#include "common/request_context.hpp"
+
 namespace smscoach::gateway::detail {
 
 namespace beast = boost::beast;
@@ -69,6 +71,13 @@ HttpRequest to_http_request(http::request<http::string_body>&& request) {
 }
 
 HttpResponse internal_error() { return error_response(500, "internal error"); }
+
+// The caller's X-Request-Id when it is safe to log and echo (a proxy in front
+// may have chosen it, and its logs should match ours), else a fresh one.
+std::string request_id_for(const HttpRequest& request) {
+  const std::string_view given = request.header("X-Request-Id");
+  return acceptable_request_id(given) ? std::string(given) : new_request_id();
+}
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
@@ -166,6 +175,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     // there to read it.
     if (!from_parser || ec == http::error::partial_message) return fail(ec, "read");
 
+    // An unparsed request's headers cannot be trusted, its id included.
+    request_id_ = new_request_id();
     remember_request_line();
     if (ec == http::error::body_limit) {
       return send(error_response(413, "request body larger than " +
@@ -182,7 +193,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   // What the request log can still say about a request that failed to parse.
   void remember_request_line() {
-    log_ = {"-", "-", {}};
+    log_ = {"-", "-", {}, {}};
     version_ = 11;
     if (!parser_) return;
     // The request line is stored as soon as it is parsed, even when a later
@@ -196,7 +207,14 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   }
 
   void handle(HttpRequest request) {
-    log_ = {request.method, printable_for_log(request.path()), {}};
+    request_id_ = request_id_for(request);
+    const RequestIdScope scope(request_id_);
+    // Twilio's retry key: ties a retried webhook to its first attempt in the
+    // log; it identifies a delivery, not a person.
+    log_ = {request.method,
+            printable_for_log(request.path()),
+            {},
+            printable_for_log(request.header("I-Twilio-Idempotency-Token"))};
     Route route;
     try {
       route = state_->router.route(request);
@@ -216,7 +234,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   // running until it does, so a graceful stop waits for the job.
   void run_on_workers(std::function<HttpResponse()> job) {
     auto home = net::prefer(stream_.get_executor(), net::execution::outstanding_work.tracked);
-    net::post(state_->workers, [self = shared_from_this(), job = std::move(job), home]() mutable {
+    net::post(state_->workers, [self = shared_from_this(), job = std::move(job), home,
+                                id = request_id_]() mutable {
+      // The request id is thread-local: the worker thread needs its own scope
+      // for whatever the application logs.
+      const RequestIdScope scope(std::move(id));
       HttpResponse response;
       try {
         response = job();
@@ -237,8 +259,13 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     busy_ = true;
     const auto elapsed =
         std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_).count();
-    spdlog::info("{} {} {} {}ms from={}", log_.method, log_.path, response.status, elapsed,
-                 log_.masked_from.empty() ? "-" : log_.masked_from);
+    {
+      const RequestIdScope scope(request_id_);
+      spdlog::info(
+          "{} {} {} {}ms from={}{}{}", log_.method, log_.path, response.status, elapsed,
+          log_.masked_from.empty() ? "-" : log_.masked_from,
+          log_.idempotency_token.empty() ? "" : " idempotency_token=", log_.idempotency_token);
+    }
 
     response_.emplace();
     auto& res = *response_;
@@ -247,6 +274,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     res.set(http::field::server, "smscoach");
     res.set(http::field::content_type, response.content_type);
     for (const auto& [name, value] : response.extra_headers) res.set(name, value);
+    res.set("X-Request-Id", request_id_);  // so a caller can quote it when asking about a request
     res.body() = std::move(response.body);
     res.keep_alive(keep_alive_ && !close_after && !stopping_);
     res.prepare_payload();
@@ -261,7 +289,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     const bool keep_alive = response_->keep_alive();
     response_.reset();
     busy_ = false;
-    if (ec) return fail(ec, "write");
+    if (ec) {
+      const RequestIdScope scope(request_id_);
+      return fail(ec, "write");
+    }
     if (!keep_alive) return do_close(drain);
     do_read_header();
   }
@@ -292,6 +323,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     std::string method;
     std::string path;
     std::string masked_from;
+    std::string idempotency_token;  // I-Twilio-Idempotency-Token; empty when absent
   };
 
   beast::tcp_stream stream_;
@@ -303,6 +335,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::optional<http::response<http::string_body>> response_;
   std::array<char, 4096> drain_buffer_{};
   LogContext log_;
+  std::string request_id_;  // of the request being handled or answered
   Clock::time_point started_ = Clock::now();
   unsigned version_ = 11;
   bool keep_alive_ = false;

@@ -25,10 +25,12 @@ struct SharedState {
   SharedState(const ServerConfig& server_config, SmsApplication& app,
               boost::asio::thread_pool& worker_pool)
       : config(server_config),
-        router(app, WebhookSecurity{server_config.public_url, server_config.twilio_auth_token}),
+        router(app, WebhookSecurity{server_config.public_url, server_config.twilio_auth_token},
+               server_config.metrics ? *server_config.metrics : own_metrics),
         workers(worker_pool) {}
 
   const ServerConfig& config;
+  Metrics own_metrics;  // used when the config brings none; declared before the router
   const Router router;
   boost::asio::thread_pool& workers;
   ConnectionRegistry connections{kMaxConnections};

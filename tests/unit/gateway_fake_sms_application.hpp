@@ -23,6 +23,15 @@ class FakeSmsApplication : public SmsApplication {
     return replies_;
   }
 
+  Status record_delivery(const DeliveryStatus& status) override {
+    const std::lock_guard lock(mutex_);
+    deliveries_.push_back(status);
+    if (delivery_error_) return *delivery_error_;
+    return Ok{};
+  }
+
+  StoreGauges gauges() override { return gauges_; }
+
   bool ready() override {
     ready_calls_++;
     return ready_;
@@ -42,6 +51,15 @@ class FakeSmsApplication : public SmsApplication {
     throw_ = true;
   }
   void set_ready(bool ready) { ready_ = ready; }
+  void fail_deliveries_with(ErrorCode code, std::string message) {
+    const std::lock_guard lock(mutex_);
+    delivery_error_ = Error{code, std::move(message)};
+  }
+  void set_gauges(StoreGauges gauges) { gauges_ = gauges; }
+  std::vector<DeliveryStatus> deliveries() const {
+    const std::lock_guard lock(mutex_);
+    return deliveries_;
+  }
 
   std::vector<InboundSms> calls() const {
     const std::lock_guard lock(mutex_);
@@ -54,6 +72,9 @@ class FakeSmsApplication : public SmsApplication {
   std::vector<InboundSms> calls_;
   std::vector<std::string> replies_;
   std::optional<Error> error_;
+  std::vector<DeliveryStatus> deliveries_;
+  std::optional<Error> delivery_error_;
+  StoreGauges gauges_;
   bool throw_ = false;
   std::atomic<bool> ready_{true};
   std::atomic<int> ready_calls_{0};

@@ -36,8 +36,9 @@ const std::string kSms = "MessageSid=SM1&From=%2B15551234567&To=%2B15550000000&B
 
 TEST_CASE("router sends a webhook to the application and answers TwiML", "[gateway][router]") {
   FakeSmsApplication app;
+  Metrics metrics;
   app.reply_with({"Hello & welcome", "second"});
-  const Router router(app, {});
+  const Router router(app, {}, metrics);
 
   const Route route = router.route(request("POST", "/sms/twilio", kSms));
   REQUIRE(is_job(route));
@@ -57,7 +58,8 @@ TEST_CASE("router sends a webhook to the application and answers TwiML", "[gatew
 
 TEST_CASE("router maps application errors to statuses", "[gateway][router]") {
   FakeSmsApplication app;
-  const Router router(app, {});
+  Metrics metrics;
+  const Router router(app, {}, metrics);
   const auto sms = request("POST", "/sms/twilio", kSms);
 
   app.fail_with(ErrorCode::unavailable, "store down");
@@ -79,7 +81,8 @@ TEST_CASE("router maps application errors to statuses", "[gateway][router]") {
 
 TEST_CASE("router rejects a bad webhook before the application sees it", "[gateway][router]") {
   FakeSmsApplication app;
-  const Router router(app, {"https://sms.example.com", "token"});
+  Metrics metrics;
+  const Router router(app, {"https://sms.example.com", "token"}, metrics);
   const Route route = router.route(request("POST", "/sms/twilio", kSms));
   REQUIRE_FALSE(is_job(route));
   CHECK(std::get<HttpResponse>(route.action).status == 403);
@@ -90,7 +93,8 @@ TEST_CASE("router rejects a bad webhook before the application sees it", "[gatew
 
 TEST_CASE("router answers health and readiness", "[gateway][router]") {
   FakeSmsApplication app;
-  const Router router(app, {});
+  Metrics metrics;
+  const Router router(app, {}, metrics);
 
   const HttpResponse health = respond(router, request("GET", "/healthz"));
   CHECK(health.status == 200);
@@ -108,7 +112,8 @@ TEST_CASE("router answers health and readiness", "[gateway][router]") {
 
 TEST_CASE("router answers 405 with Allow and 404 for the rest", "[gateway][router]") {
   FakeSmsApplication app;
-  const Router router(app, {});
+  Metrics metrics;
+  const Router router(app, {}, metrics);
   const auto allow_of = [](const HttpResponse& r) {
     for (const auto& [name, value] : r.extra_headers) {
       if (name == "Allow") return value;
@@ -128,4 +133,64 @@ TEST_CASE("router answers 405 with Allow and 404 for the rest", "[gateway][route
   CHECK(respond(router, request("POST", "/sms/twilio/")).status == 404);
   CHECK(respond(router, request("GET", "/HEALTHZ")).status == 404);
   CHECK(app.calls().empty());
+}
+
+TEST_CASE("router records status callbacks, ours or not", "[gateway][router]") {
+  FakeSmsApplication app;
+  Metrics metrics;
+  const Router router(app, {}, metrics);
+  const std::string callback =
+      "MessageSid=SM9&MessageStatus=undelivered&ErrorCode=30007&To=%2B15551234567";
+
+  auto response = respond(router, request("POST", "/sms/twilio/status", callback));
+  CHECK(response.status == 200);
+  REQUIRE(app.deliveries().size() == 1);
+  CHECK(app.deliveries()[0].message_sid == "SM9");
+  CHECK(app.deliveries()[0].status == "undelivered");
+  CHECK(app.deliveries()[0].error_code == "30007");
+  CHECK(app.calls().empty());  // a callback is not a text
+
+  // Not ours: Twilio retrying would not change that.
+  app.fail_deliveries_with(ErrorCode::not_found, "unknown message sid");
+  CHECK(respond(router, request("POST", "/sms/twilio/status", callback)).status == 200);
+  // The store failed: Twilio may try again.
+  app.fail_deliveries_with(ErrorCode::unavailable, "store down");
+  CHECK(respond(router, request("POST", "/sms/twilio/status", callback)).status == 503);
+
+  response = respond(router, request("POST", "/sms/twilio/status", "MessageSid=SM9"));
+  CHECK(response.status == 400);
+  CHECK(response.body == "missing form field MessageStatus");
+  CHECK(respond(router, request("GET", "/sms/twilio/status")).status == 405);
+  CHECK(app.deliveries().size() == 3);
+}
+
+TEST_CASE("router checks the signature of a status callback", "[gateway][router]") {
+  FakeSmsApplication app;
+  Metrics metrics;
+  const Router router(app, {"https://sms.example.com", "token"}, metrics);
+  const auto response = respond(
+      router, request("POST", "/sms/twilio/status", "MessageSid=SM9&MessageStatus=delivered"));
+  CHECK(response.status == 403);
+  CHECK(app.deliveries().empty());
+}
+
+TEST_CASE("router serves metrics with the store's gauges and times webhooks",
+          "[gateway][router]") {
+  FakeSmsApplication app;
+  Metrics metrics;
+  const Router router(app, {}, metrics);
+  app.set_gauges({3, 7, 1});
+  CHECK(respond(router, request("POST", "/sms/twilio", kSms)).status == 200);
+  CHECK(respond(router, request("POST", "/sms/twilio", "From=x")).status == 400);
+
+  const HttpResponse response = respond(router, request("GET", "/metrics"));
+  CHECK(response.status == 200);
+  CHECK(response.content_type == Metrics::kContentType);
+  CHECK(response.body.find("smscoach_handoffs_open 3\n") != std::string::npos);
+  CHECK(response.body.find("smscoach_outbox_depth 7\n") != std::string::npos);
+  CHECK(response.body.find("smscoach_outbox_failed 1\n") != std::string::npos);
+  CHECK(response.body.find("smscoach_webhook_duration_seconds_count 2\n") != std::string::npos);
+  CHECK(response.body.find("smscoach_webhook_requests_total{code=\"400\"} 1\n") !=
+        std::string::npos);
+  CHECK(respond(router, request("POST", "/metrics")).status == 405);
 }

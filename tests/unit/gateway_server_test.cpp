@@ -4,6 +4,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <spdlog/sinks/base_sink.h>
+#include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -15,9 +17,11 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
+#include "common/request_context.hpp"
 #include "gateway/form.hpp"
 #include "gateway/server.hpp"
 #include "gateway/signature.hpp"
@@ -506,4 +510,138 @@ TEST_CASE("server refuses to start on an address it cannot bind", "[gateway][ser
   config.address = "not an address";
   config.port = 0;
   CHECK_THROWS_AS(Server(config, app), std::runtime_error);
+}
+
+namespace {
+
+// Records each log line with the request id in scope when it was logged.
+class RequestIdSink : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  // The request id of the first line starting with `prefix`; nullopt if none.
+  std::optional<std::string> id_of(const std::string& prefix) {
+    const std::lock_guard lock(mutex_);
+    for (const auto& [line, id] : lines_) {
+      if (line.rfind(prefix, 0) == 0) return id;
+    }
+    return std::nullopt;
+  }
+  bool any_line_contains(const std::string& text) {
+    const std::lock_guard lock(mutex_);
+    for (const auto& entry : lines_) {
+      if (entry.first.find(text) != std::string::npos) return true;
+    }
+    return false;
+  }
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    lines_.emplace_back(std::string(msg.payload.data(), msg.payload.size()),
+                        std::string(smscoach::current_request_id()));
+  }
+  void flush_() override {}
+
+ private:
+  std::vector<std::pair<std::string, std::string>> lines_;
+};
+
+// Routes the default logger to a sink for the test, then puts stderr back.
+class DefaultLoggerSwap {
+ public:
+  explicit DefaultLoggerSwap(std::shared_ptr<spdlog::sinks::sink> sink)
+      : previous_(spdlog::default_logger()) {
+    spdlog::set_default_logger(std::make_shared<spdlog::logger>("test", std::move(sink)));
+  }
+  ~DefaultLoggerSwap() { spdlog::set_default_logger(previous_); }
+  DefaultLoggerSwap(const DefaultLoggerSwap&) = delete;
+  DefaultLoggerSwap& operator=(const DefaultLoggerSwap&) = delete;
+
+ private:
+  std::shared_ptr<spdlog::logger> previous_;
+};
+
+bool is_generated_id(const std::string& id) {
+  return id.size() == 16 && id.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("server gives every response an X-Request-Id and logs under it", "[gateway][server]") {
+  // Sees the request id on the worker thread, where the application runs.
+  class IdRecordingApplication : public FakeSmsApplication {
+   public:
+    smscoach::Expected<std::vector<std::string>> handle_sms(
+        const smscoach::InboundSms& sms) override {
+      {
+        const std::lock_guard lock(mutex_);
+        ids_.emplace_back(smscoach::current_request_id());
+      }
+      return FakeSmsApplication::handle_sms(sms);
+    }
+    std::vector<std::string> ids() {
+      const std::lock_guard lock(mutex_);
+      return ids_;
+    }
+
+   private:
+    std::mutex mutex_;
+    std::vector<std::string> ids_;
+  };
+
+  auto sink = std::make_shared<RequestIdSink>();
+  const DefaultLoggerSwap swap(sink);  // outlives the server and its threads
+  IdRecordingApplication app;
+  RunningServer server(app);
+
+  SECTION("a fresh id when the request brings none") {
+    const RawResponse response = exchange(server.port(), http_request("GET", "/healthz"));
+    CHECK(response.status == 200);
+    const std::string id = response.header("x-request-id");
+    CHECK(is_generated_id(id));
+    CHECK(sink->id_of("GET /healthz 200") == id);  // the access line
+  }
+
+  SECTION("a valid incoming id is echoed and used for the whole request") {
+    const RawResponse response =
+        exchange(server.port(),
+                 http_request("POST", "/sms/twilio", kSms, "application/x-www-form-urlencoded",
+                              "X-Request-Id: proxy.Req_42-a\r\n"
+                              "I-Twilio-Idempotency-Token: AC1-tok-2\r\n"));
+    CHECK(response.status == 200);
+    CHECK(response.header("x-request-id") == "proxy.Req_42-a");
+    CHECK(app.ids() == std::vector<std::string>{"proxy.Req_42-a"});
+    CHECK(sink->id_of("POST /sms/twilio 200") == "proxy.Req_42-a");
+    CHECK(sink->any_line_contains("idempotency_token=AC1-tok-2"));
+  }
+
+  SECTION("an unacceptable incoming id is replaced") {
+    const std::string too_long(65, 'a');
+    for (const std::string& given : {std::string("has space"), std::string("a\"b"), too_long}) {
+      const RawResponse response =
+          exchange(server.port(),
+                   http_request("GET", "/healthz", {}, {}, "X-Request-Id: " + given + "\r\n"));
+      CHECK(response.status == 200);
+      CHECK(is_generated_id(response.header("x-request-id")));
+    }
+    CHECK_FALSE(sink->any_line_contains("idempotency_token="));
+  }
+
+  SECTION("requests on one connection get their own ids") {
+    Connection connection(server.port());
+    connection.send(http_request("GET", "/healthz") + http_request("GET", "/nope"));
+    const std::string first = connection.read_response().header("x-request-id");
+    const std::string second = connection.read_response().header("x-request-id");
+    CHECK(is_generated_id(first));
+    CHECK(is_generated_id(second));
+    CHECK(first != second);
+  }
+
+  SECTION("an error response to an unparseable request has an id too") {
+    Connection connection(server.port());
+    connection.send("GARBAGE\r\nX-Request-Id: mine\r\n\r\n");
+    const RawResponse response = connection.read_response();
+    CHECK(response.status == 400);
+    const std::string id = response.header("x-request-id");
+    CHECK(is_generated_id(id));
+    CHECK(sink->id_of("- - 400") == id);
+  }
 }

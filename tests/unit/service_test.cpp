@@ -140,3 +140,26 @@ TEST_CASE("a swapped knowledge base answers new turns") {
   REQUIRE(r->replies.size() == 1);
   CHECK(r->replies[0] == "Swapped greeting.");
 }
+
+TEST_CASE("with queued replies the service fills the outbox, and needs the number texted") {
+  test::TempDir dir;
+  SqliteStore store(dir.path() / "s.db");
+  ServiceOptions options;
+  options.queue_replies = true;
+  Service service(store, shipped(), options);
+
+  auto turn = service.handle({"SMq1", "+15557654321", "+15550001111", "what is lean mass", ""},
+                             Clock::now());
+  REQUIRE(turn);
+  REQUIRE(turn->replies.size() == 1);
+  auto rows = store.outbox("+15557654321");
+  REQUIRE(rows->size() == 1);
+  CHECK((*rows)[0].body == turn->replies[0]);
+  CHECK((*rows)[0].from == "+15550001111");
+
+  auto no_line = service.handle({"SMq2", "+15557654321", "", "hello", ""}, Clock::now());
+  REQUIRE_FALSE(no_line);
+  CHECK(no_line.error().code == ErrorCode::bad_input);
+  CHECK(no_line.error().message.find("To") != std::string::npos);
+  CHECK(store.messages("+15557654321")->size() == 2);  // the refused text was not stored
+}
