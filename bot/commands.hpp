@@ -15,6 +15,7 @@ int run_classify(const Args& args);
 int run_eval(const Args& args);
 int run_content_check(const Args& args);
 int run_content_export_training(const Args& args);
+int run_content_export_relabels(const Args& args);
 int run_users_forget(const Args& args);
 
 }  // namespace smscoach::bot

@@ -1,4 +1,5 @@
 #include <iostream>
+#include <set>
 
 #include "bot/commands.hpp"
 #include "bot/runtime.hpp"
@@ -35,6 +36,26 @@ int run_content_export_training(const Args& argv) {
   const auto knowledge = load_knowledge(content_dir(*args));
   for (const auto& u : knowledge->kb.training_utterances()) {
     std::cout << nlohmann::json{{"text", u.text}, {"intent", u.intent}}.dump() << "\n";
+  }
+  std::cout.flush();
+  return 0;
+}
+
+int run_content_export_relabels(const Args& argv) {
+  const auto args = parse_or_usage(
+      argv, store_flags(), "content export-relabels [flags]",
+      "Writes the texts staff relabelled in the console as JSONL {\"text\", \"intent\"},\n"
+      "ready to merge into content/data/intents.jsonl or faq.jsonl examples.");
+  if (!args) return 0;
+  auto store = open_store(*args);
+  auto rows = store->relabels();
+  if (!rows) throw CommandError{kExitFailure, rows.error().message};
+  std::set<std::pair<std::string, std::string>> seen;  // one line per (text, intent)
+  for (const auto& row : *rows) {
+    if (!seen.emplace(row.text, row.intent).second) continue;
+    std::cout << nlohmann::json{{"text", row.text}, {"intent", row.intent}}.dump(
+                     -1, ' ', false, nlohmann::json::error_handler_t::replace)
+              << "\n";
   }
   std::cout.flush();
   return 0;

@@ -28,6 +28,8 @@ const std::vector<Command>& commands() {
       {{"content", "check"}, "validate the knowledge base", run_content_check},
       {{"content", "export-training"}, "write the training utterances as JSONL",
        run_content_export_training},
+      {{"content", "export-relabels"}, "write the turns staff relabelled as training JSONL",
+       run_content_export_relabels},
       {{"users", "forget"}, "erase one texter's data, keeping an opt-out", run_users_forget},
   };
   return all;

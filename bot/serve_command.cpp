@@ -1,12 +1,21 @@
 #include <spdlog/spdlog.h>
 
+#include <condition_variable>
+#include <fstream>
 #include <iostream>
+#include <mutex>
+#include <sstream>
+#include <thread>
 
 #include "bot/commands.hpp"
 #include "bot/log_format.hpp"
 #include "bot/runtime.hpp"
 #include "common/mask.hpp"
 #include "dialogue/service.hpp"
+#include "content/intent_ids.hpp"
+#include "dialogue/handoff_timeout.hpp"
+#include "gateway/admin_api.hpp"
+#include "gateway/admin_auth.hpp"
 #include "gateway/metrics.hpp"
 #include "gateway/rest_sender.hpp"
 #include "gateway/server.hpp"
@@ -116,7 +125,8 @@ const std::vector<FlagSpec>& serve_flags() {
         {"listen", "HOST:PORT", "address to serve on (default 127.0.0.1:8080; port 0 picks one)"},
         {"public-url", "URL", "the base URL the provider signs, e.g. https://sms.example.com"},
         {"twilio-auth-token", "TOKEN", "Twilio auth token; without it: dev mode, loopback only"},
-        {"twilio-account-sid", "SID", "Twilio account SID (AC...), needed by --reply-mode rest"},
+        {"twilio-account-sid", "SID",
+         "Twilio account SID (AC...): sends operator messages, and replies with --reply-mode rest"},
         {"twilio-api-base", "URL", "Messages API base URL (default https://api.twilio.com)"},
         {"reply-mode", "MODE",
          "twiml (default: replies ride in the webhook response) or rest (the outbox and the "
@@ -126,6 +136,11 @@ const std::vector<FlagSpec>& serve_flags() {
         {"outbox-max-attempts", "N", "send attempts before a reply fails for good (default 10)"},
         {"outbox-timeout-ms", "MS", "how long one send may take (default 15000)"},
         {"log-format", "FORMAT", "json (default: one JSON object a line) or text"},
+        {"admin-token", "ROLE:NAME:TOKEN",
+         "a staff token for the admin API and console; ROLE viewer, operator or admin", true},
+        {"admin-tokens-file", "PATH", "staff tokens, one ROLE:NAME:TOKEN a line (# comments)"},
+        {"handoff-timeout-minutes", "N",
+         "a handoff with no operator message for this long returns to the bot (default 1440)"},
     };
     for (auto& s : content_flags()) f.push_back(s);
     for (auto& s : store_flags()) f.push_back(s);
@@ -152,16 +167,20 @@ bool is_http_url(const std::string& url) {
   return url.starts_with("http://") || url.starts_with("https://");
 }
 
-// --reply-mode rest: what the sender needs, checked before anything starts.
-gateway::RestSenderConfig rest_sender_config(const ParsedArgs& args,
-                                             const gateway::ServerConfig& server) {
+// What the outbox sender needs, checked before anything starts. It runs
+// whenever there are REST credentials (operator messages always go that way);
+// --reply-mode rest requires them.
+std::optional<gateway::RestSenderConfig> rest_sender_config(const ParsedArgs& args,
+                                                            const gateway::ServerConfig& server,
+                                                            bool required) {
   gateway::RestSenderConfig config;
   config.api.account_sid = args.get("twilio-account-sid").value_or("");
   config.api.auth_token = server.twilio_auth_token;
   config.api.api_base = args.get("twilio-api-base").value_or("https://api.twilio.com");
   if (config.api.account_sid.empty() || config.api.auth_token.empty()) {
-    throw CommandError{kExitUsage,
-                       "--reply-mode rest needs --twilio-account-sid and --twilio-auth-token"};
+    if (!required && config.api.account_sid.empty()) return std::nullopt;
+    throw CommandError{kExitUsage, std::string(required ? "--reply-mode rest" : "--twilio-account-sid") +
+                                       " needs --twilio-account-sid and --twilio-auth-token"};
   }
   if (!is_http_url(config.api.api_base)) {
     throw CommandError{kExitUsage,
@@ -179,6 +198,87 @@ gateway::RestSenderConfig rest_sender_config(const ParsedArgs& args,
   config.lease = std::max(std::chrono::milliseconds(60000), 2 * config.request_timeout);
   return config;
 }
+
+std::vector<gateway::AdminToken> load_admin_tokens(const ParsedArgs& args) {
+  std::vector<gateway::AdminToken> tokens;
+  if (const auto it = args.values.find("admin-token"); it != args.values.end()) {
+    for (const auto& spec : it->second) {
+      auto token = gateway::parse_admin_token(spec);
+      // The token itself never goes into an error message.
+      if (!token) throw CommandError{kExitUsage, "--admin-token: " + token.error().message};
+      tokens.push_back(std::move(*token));
+    }
+  }
+  if (const auto path = args.get("admin-tokens-file")) {
+    std::ifstream in(*path);
+    if (!in) throw CommandError{kExitFailure, "cannot read --admin-tokens-file " + *path};
+    std::stringstream text;
+    text << in.rdbuf();
+    auto from_file = gateway::parse_admin_tokens_file(text.str(), *path);
+    if (!from_file) throw CommandError{kExitFailure, from_file.error().message};
+    for (auto& t : *from_file) tokens.push_back(std::move(t));
+  }
+  return tokens;
+}
+
+gateway::AdminApiOptions admin_options(dialogue::Service& service, gateway::RestSender* sender) {
+  gateway::AdminApiOptions options;
+  options.canned_replies = [&service] {
+    std::vector<CannedReply> out;
+    for (const auto& faq : service.knowledge()->kb.faqs) {
+      out.push_back({faq.id, faq.question, faq.answer});
+    }
+    return out;
+  };
+  options.known_intent = [&service](std::string_view intent) {
+    if (content::is_core_intent(intent)) return true;
+    return intent.starts_with(content::kFaqPrefix) &&
+           service.knowledge()->kb.find_faq(intent.substr(content::kFaqPrefix.size())) != nullptr;
+  };
+  options.outbound_enabled = sender != nullptr;
+  if (sender) options.on_message_queued = [sender] { sender->wake(); };
+  return options;
+}
+
+// Hands idle handoffs back to the bot, once a minute, on a thread of its own.
+class HandoffSweeper {
+ public:
+  HandoffSweeper(dialogue::Store& store, dialogue::Service& service, gateway::RestSender* sender,
+                 std::chrono::minutes timeout)
+      : thread_([this, &store, &service, sender, timeout] {
+          std::unique_lock lock(mutex_);
+          while (!stopping_) {
+            lock.unlock();
+            auto released = dialogue::release_idle_handoffs(
+                store, service.knowledge()->kb.program, dialogue::Clock::now(), timeout,
+                sender != nullptr);
+            if (!released) {
+              spdlog::warn("handoff timeout check failed: {}", released.error().message);
+            } else if (*released > 0) {
+              spdlog::info("{} idle handoffs returned to the bot", *released);
+              if (sender) sender->wake();
+            }
+            lock.lock();
+            wake_.wait_for(lock, std::chrono::minutes(1), [this] { return stopping_; });
+          }
+        }) {}
+  ~HandoffSweeper() { stop(); }
+
+  void stop() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;  // last: starts once the members above exist
+};
 
 }  // namespace
 
@@ -218,13 +318,15 @@ int run_serve(const Args& argv) {
   if (reply_mode != "twiml" && reply_mode != "rest") {
     throw CommandError{kExitUsage, "--reply-mode " + reply_mode + ": expected twiml or rest"};
   }
-  std::optional<gateway::RestSenderConfig> sender_config;
-  if (reply_mode == "rest") sender_config = rest_sender_config(*args, config);
+  const auto sender_config = rest_sender_config(*args, config, reply_mode == "rest");
+  const auto admin_tokens = load_admin_tokens(*args);
+  const auto handoff_timeout = std::chrono::minutes(
+      whole_number_flag(*args, "handoff-timeout-minutes", 24 * 60, 1, 525'600));
 
   dialogue::ServiceOptions service_options;
   service_options.rate_limit_per_minute =
       static_cast<int>(whole_number_flag(*args, "rate-limit", 10, 0, 999'999));
-  service_options.queue_replies = sender_config.has_value();
+  service_options.queue_replies = reply_mode == "rest";
 
   const auto dir = content_dir(*args);
   auto knowledge = load_knowledge(dir);
@@ -242,7 +344,17 @@ int run_serve(const Args& argv) {
     }
     sender = std::make_unique<gateway::RestSender>(*sender_config, *store, &metrics);
   }
-  ServiceSmsApplication app(service, metrics, sender.get());
+  ServiceSmsApplication app(service, metrics, service_options.queue_replies ? sender.get() : nullptr);
+
+  std::unique_ptr<gateway::AdminApi> admin;
+  if (!admin_tokens.empty()) {
+    admin = std::make_unique<gateway::AdminApi>(
+        *store, gateway::AdminAuth(admin_tokens),
+        admin_options(service, sender.get()));
+    config.admin = admin.get();
+  } else {
+    spdlog::warn("no --admin-token: the admin API and console are closed");
+  }
 
   config.on_reload = [&service, dir] {
     try {
@@ -269,7 +381,9 @@ int run_serve(const Args& argv) {
                                        ? "[" + listen.host + "]"
                                        : listen.host)
             << ":" << server->port() << std::endl;
+  HandoffSweeper sweeper(*store, service, sender.get(), handoff_timeout);
   server->run();
+  sweeper.stop();
   // Sends under way get a moment to finish; the rest stay queued for next time.
   if (sender) sender->stop(std::chrono::seconds(5));
   spdlog::info("stopped");

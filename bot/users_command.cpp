@@ -1,3 +1,4 @@
+#include <chrono>
 #include <iostream>
 
 #include "bot/commands.hpp"
@@ -13,7 +14,12 @@ int run_users_forget(const Args& argv) {
     throw CommandError{kExitUsage, "users forget needs one E.164 NUMBER, e.g. +15551234567"};
   }
   auto store = open_store(*args);
-  if (auto done = store->forget(args->positional[0]); !done) {
+  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  // Audited like the admin API's erase; a number never seen is already forgotten.
+  auto done = store->erase(args->positional[0], "cli", now_ms);
+  if (!done && done.error().code != ErrorCode::not_found) {
     throw CommandError{kExitFailure, done.error().message};
   }
   std::cout << "forgot " << args->positional[0] << "\n";

@@ -37,6 +37,7 @@ struct ProgramText {
   std::string thanks;
   std::string human_handoff;
   std::string human_holding;
+  std::string human_timeout;  // a coach went quiet: the bot is back
   std::string out_of_scope;
   std::string out_of_scope_repeat;
   std::string med_safety_generic;

@@ -66,6 +66,7 @@ const std::map<std::string, ProgramField, std::less<>>& program_fields() {
       {"thanks", &ProgramText::thanks},
       {"human_handoff", &ProgramText::human_handoff},
       {"human_holding", &ProgramText::human_holding},
+      {"human_timeout", &ProgramText::human_timeout},
       {"out_of_scope", &ProgramText::out_of_scope},
       {"out_of_scope_repeat", &ProgramText::out_of_scope_repeat},
       {"med_safety_generic", &ProgramText::med_safety_generic},

@@ -10,7 +10,14 @@ packages=(
   nlohmann-json3-dev libspdlog-dev libfmt-dev
   libsqlite3-dev libcurl4-openssl-dev libssl-dev
   catch2 libbenchmark-dev
+  chromium
 )
+# Node.js and npm run the console's browser test (tests/browser: Playwright
+# driving the chromium above). Added only when missing: a machine may have
+# them from elsewhere (NodeSource's nodejs bundles npm and conflicts with
+# Debian's npm package).
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do

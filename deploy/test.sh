@@ -10,6 +10,16 @@ jobs="$(nproc)"
 
 bash deploy/install-deps.sh
 
+# The browser test's npm packages (playwright-core, pinned by its
+# package-lock.json), before configuring: CMake registers the test only when
+# they are there. npm ci writes node_modules/.package-lock.json, so a newer
+# lock file means they are stale.
+if [ ! -f tests/browser/node_modules/.package-lock.json ] ||
+   [ tests/browser/package-lock.json -nt tests/browser/node_modules/.package-lock.json ]; then
+  echo "== npm ci (tests/browser)"
+  (cd tests/browser && npm ci --no-audit --no-fund)
+fi
+
 echo "== build (RelWithDebInfo)"
 cmake -S . -B build/test -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build/test -j"$jobs"

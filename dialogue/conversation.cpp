@@ -260,6 +260,8 @@ void answer_intent(TurnResult& r, const intents::Entities& found, const content:
     // A statistical opt_out guess without a rule behind it is not acted on;
     // the texter is told how to stop instead.
     ++state.misses;
+    // Repeated misunderstanding is a handoff: the repeat reply offers a coach.
+    if (state.misses >= kMissesBeforeHumanOffer) state.flagged = true;
     r.replies.push_back(state.misses >= kMissesBeforeHumanOffer ? program.out_of_scope_repeat
                                                                  : program.out_of_scope);
   } else if (intent == "product_compare" && found.substances.empty() && found.order.empty()) {
@@ -287,6 +289,28 @@ void answer_intent(TurnResult& r, const intents::Entities& found, const content:
     state.flagged = true;
     r.replies.push_back(program.not_ready);
   }
+}
+
+// A turn that first puts the conversation in front of a human says why, for
+// the handoff queue: staff see "medication question", not just a flag.
+void note_handoff(const TexterState& before, TurnResult& r, Clock::time_point now) {
+  TexterState& after = r.state;
+  const bool wants_human = after.flagged || after.mode == Mode::human;
+  if (!wants_human || !after.handoff_reason.empty()) return;
+  if (after.mode == Mode::human && before.mode != Mode::human) {
+    after.handoff_reason = "asked for a human";
+  } else if (after.conditions.size() > before.conditions.size()) {
+    after.handoff_reason = "mentioned " + after.conditions.back();
+  } else if (r.intent == "med_safety" || after.medications.size() > before.medications.size()) {
+    after.handoff_reason = "medication question";
+  } else if (r.intent == "dose") {
+    after.handoff_reason = "asked for a dose the bot does not give";
+  } else if (after.misses >= kMissesBeforeHumanOffer) {
+    after.handoff_reason = "not understood " + std::to_string(after.misses) + " times in a row";
+  } else {
+    after.handoff_reason = "no automated answer for " + r.intent;
+  }
+  after.handoff_since_ms = to_ms(now);
 }
 
 // Long answers go out a part at a time; the rest waits for MORE.
@@ -376,6 +400,7 @@ TurnResult respond(std::string_view text, const TexterState& state, const Knowle
     answer_intent(r, found, knowledge.kb, now);
   }
   fit_replies(r);
+  note_handoff(state, r, now);
   return r;
 }
 

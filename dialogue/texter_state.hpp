@@ -36,6 +36,10 @@ struct TexterState {
   std::int64_t pending_until_ms = 0;
   std::string last_supplement;  // the topic of the last dose answer, for "and creatine?"
   std::string more_text;  // the rest of a long answer, sent when they reply MORE
+  // Why the conversation waits for a human, and since when; set when it is
+  // first flagged or handed over, cleared when staff hand it back.
+  std::string handoff_reason;
+  std::int64_t handoff_since_ms = 0;
 
   bool operator==(const TexterState&) const = default;
 };

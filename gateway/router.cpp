@@ -5,6 +5,8 @@
 #include <utility>
 
 #include "common/mask.hpp"
+#include "gateway/admin_api.hpp"
+#include "gateway/console_assets.hpp"
 #include "gateway/error_response.hpp"
 #include "gateway/twiml.hpp"
 
@@ -17,6 +19,9 @@ constexpr std::string_view kStatusPath = "/sms/twilio/status";
 constexpr std::string_view kMetricsPath = "/metrics";
 constexpr std::string_view kHealthPath = "/healthz";
 constexpr std::string_view kReadyPath = "/readyz";
+constexpr std::string_view kConsolePath = "/console";
+constexpr std::string_view kConsolePrefix = "/console/";
+constexpr std::string_view kAdminApiPrefix = "/api/v1/";
 
 HttpResponse text_response(std::string body) {
   HttpResponse response;
@@ -32,8 +37,9 @@ HttpResponse method_not_allowed(std::string allowed) {
 
 }  // namespace
 
-Router::Router(SmsApplication& app, WebhookSecurity security, Metrics& metrics)
-    : app_(app), security_(std::move(security)), metrics_(metrics) {}
+Router::Router(SmsApplication& app, WebhookSecurity security, Metrics& metrics,
+               const AdminApi* admin)
+    : app_(app), security_(std::move(security)), metrics_(metrics), admin_(admin) {}
 
 Route Router::route_webhook(const HttpRequest& request) const {
   const auto started = std::chrono::steady_clock::now();
@@ -99,6 +105,21 @@ Route Router::route(const HttpRequest& request) const {
       return app.ready() ? text_response("ready") : error_response(503, "not ready");
     };
     return {std::function<HttpResponse()>(std::move(job)), {}};
+  }
+
+  if (path.starts_with(kAdminApiPrefix) && admin_ != nullptr) {
+    if (auto routed = admin_->route(request)) return std::move(*routed);
+  }
+
+  if (path == kConsolePath || path.starts_with(kConsolePrefix)) {
+    if (request.method != "GET") return {method_not_allowed("GET"), {}};
+    if (path == kConsolePath) {
+      // Relative URLs in the console's page resolve against /console/.
+      HttpResponse response = error_response(301, "moved to /console/");
+      response.extra_headers.emplace_back("Location", "/console/");
+      return {std::move(response), {}};
+    }
+    if (auto asset = console_asset(path)) return {std::move(*asset), {}};
   }
 
   return {error_response(404, "not found"), {}};

@@ -14,6 +14,8 @@
 
 namespace smscoach::gateway {
 
+class AdminApi;
+
 struct Route {
   // Either the response, or a blocking job that produces it. The job may
   // throw; the caller turns that into a 500.
@@ -24,8 +26,10 @@ struct Route {
 
 class Router {
  public:
-  // `app` and `metrics` must outlive the router and every job it returns.
-  Router(SmsApplication& app, WebhookSecurity security, Metrics& metrics);
+  // `app`, `metrics` and `admin` must outlive the router and every job it
+  // returns. No `admin`: the admin API's paths answer 404.
+  Router(SmsApplication& app, WebhookSecurity security, Metrics& metrics,
+         const AdminApi* admin = nullptr);
 
   //   POST /sms/twilio        -> decode_twilio_webhook, then app.handle_sms (a job):
   //                              200 text/xml TwiML of the replies, or response_for_error;
@@ -36,6 +40,9 @@ class Router {
   //   GET /healthz            -> 200 "ok"
   //   GET /readyz             -> app.ready() (a job): 200 "ready" or 503 "not ready"
   //   GET /metrics            -> Prometheus text with app.gauges() (a job)
+  //   /api/v1/...             -> the admin API (see AdminApi::route)
+  //   GET /console            -> 301 to /console/
+  //   GET /console/...        -> the console's files (console_asset), or 404
   // A known path with another method -> 405 with Allow; anything else -> 404.
   Route route(const HttpRequest& request) const;
 
@@ -46,6 +53,7 @@ class Router {
   SmsApplication& app_;
   WebhookSecurity security_;
   Metrics& metrics_;
+  const AdminApi* admin_;
 };
 
 }  // namespace smscoach::gateway

@@ -1,6 +1,7 @@
 #pragma once
 // The HTTP/1.1 server: owns sockets, timeouts and worker threads, and routes
-// requests to the Twilio webhook and the health endpoints.
+// requests to the Twilio webhook, the health endpoints, the admin API and the
+// operator console.
 
 #include <chrono>
 #include <cstddef>
@@ -13,6 +14,8 @@
 #include "gateway/sms_application.hpp"
 
 namespace smscoach::gateway {
+
+class AdminApi;
 
 struct ServerConfig {
   std::string address = "127.0.0.1";
@@ -29,6 +32,9 @@ struct ServerConfig {
   // Shared with whatever else counts (the application, the sender); must
   // outlive the server. None: the server keeps its own.
   Metrics* metrics = nullptr;
+  // The admin API under /api/v1/; must outlive the server. None: those paths
+  // answer 404.
+  const AdminApi* admin = nullptr;
 };
 
 class Server {

@@ -34,6 +34,29 @@ class SqliteStore final : public Store {
   Status record_delivery(std::string_view provider_sid, std::string_view status,
                          std::string_view error_code, std::int64_t now_ms) override;
 
+  Expected<std::vector<std::string>> idle_handoffs(std::int64_t idle_since_ms) override;
+  Expected<bool> release_idle(std::string_view number, std::int64_t idle_since_ms,
+                              std::string_view notice, std::int64_t now_ms) override;
+
+  // ConversationAdmin (sqlite_admin.cpp)
+  Expected<ConversationPage> list_conversations(const ConversationQuery& query) override;
+  Expected<std::vector<ConversationSummary>> handoffs() override;
+  Expected<ConversationDetail> conversation(std::string_view number) override;
+  Status take_over(std::string_view number, std::string_view actor, std::int64_t now_ms) override;
+  Status release(std::string_view number, std::string_view actor, std::int64_t now_ms) override;
+  Status send_operator_message(std::string_view number, std::string_view operator_name,
+                               std::string_view body, std::int64_t now_ms) override;
+  Status add_note(std::string_view number, std::string_view author, std::string_view body,
+                  std::int64_t now_ms) override;
+  Status relabel(std::int64_t message_id, std::string_view intent, std::string_view actor,
+                 std::int64_t now_ms) override;
+  Expected<std::vector<RelabelRow>> relabels() override;
+  Status export_messages(std::int64_t since_ms,
+                         const std::function<bool(const ExportRow&)>& sink) override;
+  Status erase(std::string_view number, std::string_view actor, std::int64_t now_ms) override;
+  Status audit(const AuditEntry& entry) override;
+  Expected<std::vector<AuditEntry>> audit_log(int limit) override;
+
   // The schema version after migration, for tests.
   int schema_version();
 

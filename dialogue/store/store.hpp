@@ -12,6 +12,7 @@
 
 #include "common/expected.hpp"
 #include "common/inbound_sms.hpp"
+#include "common/conversations.hpp"
 #include "common/outbox.hpp"
 #include "dialogue/texter_state.hpp"
 
@@ -70,7 +71,7 @@ struct StoreCounts {
   std::int64_t outbox_failed = 0;  // failed for good
 };
 
-class Store : public Outbox {
+class Store : public Outbox, public ConversationAdmin {
  public:
   virtual ~Store() = default;
 
@@ -97,6 +98,16 @@ class Store : public Outbox {
   virtual Expected<std::vector<OutboxRecord>> outbox(std::string_view number) = 0;
 
   virtual Expected<StoreCounts> counts() = 0;
+
+  // Conversations in human mode whose last operator message (or takeover)
+  // is older than idle_since_ms: a coach went quiet.
+  virtual Expected<std::vector<std::string>> idle_handoffs(std::int64_t idle_since_ms) = 0;
+
+  // Hands one of those back to the bot, if it is still idle, and queues
+  // `notice` to tell the texter (unless they opted out or notice is empty).
+  // False when it was no longer idle (an operator wrote meanwhile).
+  virtual Expected<bool> release_idle(std::string_view number, std::int64_t idle_since_ms,
+                                      std::string_view notice, std::int64_t now_ms) = 0;
 
   // Readiness: the store answers a trivial query.
   virtual Status ping() = 0;

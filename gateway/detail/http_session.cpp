@@ -9,6 +9,7 @@
 #include <boost/beast/http.hpp>
 #include <chrono>
 #include <exception>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -257,24 +258,12 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   void send(HttpResponse response, bool close_after) {
     busy_ = true;
-    const auto elapsed =
-        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_).count();
-    {
-      const RequestIdScope scope(request_id_);
-      spdlog::info(
-          "{} {} {} {}ms from={}{}{}", log_.method, log_.path, response.status, elapsed,
-          log_.masked_from.empty() ? "-" : log_.masked_from,
-          log_.idempotency_token.empty() ? "" : " idempotency_token=", log_.idempotency_token);
-    }
+    log_response(response);
+    if (response.stream) return send_streamed(std::move(response));
 
     response_.emplace();
     auto& res = *response_;
-    res.version(version_);
-    res.result(static_cast<unsigned>(response.status));
-    res.set(http::field::server, "smscoach");
-    res.set(http::field::content_type, response.content_type);
-    for (const auto& [name, value] : response.extra_headers) res.set(name, value);
-    res.set("X-Request-Id", request_id_);  // so a caller can quote it when asking about a request
+    set_header_fields(res, response);
     res.body() = std::move(response.body);
     res.keep_alive(keep_alive_ && !close_after && !stopping_);
     res.prepare_payload();
@@ -283,6 +272,158 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     http::async_write(
         stream_, res,
         beast::bind_front_handler(&HttpSession::on_write, shared_from_this(), close_after));
+  }
+
+  void log_response(const HttpResponse& response) {
+    const auto elapsed =
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_).count();
+    const RequestIdScope scope(request_id_);
+    spdlog::info(
+        "{} {} {} {}ms from={}{}{}", log_.method, log_.path, response.status, elapsed,
+        log_.masked_from.empty() ? "-" : log_.masked_from,
+        log_.idempotency_token.empty() ? "" : " idempotency_token=", log_.idempotency_token);
+  }
+
+  template <class Body>
+  void set_header_fields(http::response<Body>& res, const HttpResponse& response) {
+    res.version(version_);
+    res.result(static_cast<unsigned>(response.status));
+    res.set(http::field::server, "smscoach");
+    res.set(http::field::content_type, response.content_type);
+    for (const auto& [name, value] : response.extra_headers) res.set(name, value);
+    res.set("X-Request-Id", request_id_);  // so a caller can quote it when asking about a request
+  }
+
+  // A streamed body: the header, then each chunk as the producer hands it
+  // over. One chunk is in flight at a time, so a slow client slows the
+  // producer down instead of filling memory. The producer may block, so it
+  // is called on the worker pool, like a job.
+  void send_streamed(HttpResponse response) {
+    // HTTP/1.0 has no chunked encoding: there the body ends with the connection.
+    chunked_ = version_ >= 11;
+    stream_header_.emplace();
+    auto& res = *stream_header_;
+    set_header_fields(res, response);
+    res.keep_alive(chunked_ && keep_alive_ && !stopping_);
+    if (chunked_) res.chunked(true);
+    producer_ = std::move(response.stream);
+    chunk_ = std::move(response.body);
+    producer_done_ = false;
+    stream_serializer_.emplace(res);
+
+    stream_.expires_after(state_->config.timeout);
+    http::async_write_header(
+        stream_, *stream_serializer_,
+        beast::bind_front_handler(&HttpSession::on_write_stream_header, shared_from_this()));
+  }
+
+  void on_write_stream_header(beast::error_code ec, std::size_t) {
+    if (ec) return abort_stream(ec, "write stream header");
+    if (!chunk_.empty()) return write_chunk();
+    pull_chunk();
+  }
+
+  void pull_chunk() {
+    auto home = net::prefer(stream_.get_executor(), net::execution::outstanding_work.tracked);
+    net::post(state_->workers, [self = shared_from_this(), home, id = request_id_]() mutable {
+      const RequestIdScope scope(std::move(id));
+      std::string chunk;
+      bool more = false;
+      bool failed = false;
+      try {
+        more = self->producer_(chunk);
+      } catch (const std::exception& e) {
+        spdlog::error("stream for {} {} failed: {}", self->log_.method, self->log_.path, e.what());
+        failed = true;
+      } catch (...) {
+        spdlog::error("stream for {} {} failed", self->log_.method, self->log_.path);
+        failed = true;
+      }
+      net::post(home, [self = std::move(self), chunk = std::move(chunk), more, failed]() mutable {
+        self->on_chunk(std::move(chunk), more, failed);
+      });
+    });
+  }
+
+  void on_chunk(std::string chunk, bool more, bool failed) {
+    if (failed) return abort_stream({}, "stream");
+    chunk_ = std::move(chunk);
+    producer_done_ = !more;
+    if (!chunk_.empty()) return write_chunk();
+    if (producer_done_) return write_last_chunk();
+    pull_chunk();
+  }
+
+  void write_chunk() {
+    stream_.expires_after(state_->config.timeout);
+    auto next = beast::bind_front_handler(&HttpSession::on_write_chunk, shared_from_this());
+    if (chunked_) {
+      net::async_write(stream_, http::make_chunk(net::buffer(chunk_)), std::move(next));
+    } else {
+      net::async_write(stream_, net::buffer(chunk_), std::move(next));
+    }
+  }
+
+  void on_write_chunk(beast::error_code ec, std::size_t) {
+    if (ec) return abort_stream(ec, "write chunk");
+    chunk_.clear();
+    if (producer_done_) return write_last_chunk();
+    pull_chunk();
+  }
+
+  void write_last_chunk() {
+    release_producer();
+    if (!chunked_) return end_stream({});
+    stream_.expires_after(state_->config.timeout);
+    net::async_write(
+        stream_, http::make_chunk_last(),
+        beast::bind_front_handler(&HttpSession::on_write_last_chunk, shared_from_this()));
+  }
+
+  void on_write_last_chunk(beast::error_code ec, std::size_t) { end_stream(ec); }
+
+  void end_stream(beast::error_code ec) {
+    const bool keep_alive = stream_header_->keep_alive();
+    stream_serializer_.reset();
+    stream_header_.reset();
+    chunk_.clear();
+    chunk_.shrink_to_fit();
+    busy_ = false;
+    if (ec) {
+      const RequestIdScope scope(request_id_);
+      return fail(ec, "write last chunk");
+    }
+    if (!keep_alive) return do_close(false);
+    do_read_header();
+  }
+
+  // The response is already under way: the only honest way left to say it
+  // failed is to cut the connection before the last chunk.
+  void abort_stream(beast::error_code ec, const char* what) {
+    {
+      const RequestIdScope scope(request_id_);
+      if (ec) {
+        fail(ec, what);
+      } else {
+        spdlog::warn("{} {}: response cut short", log_.method, log_.path);
+      }
+    }
+    release_producer();
+    stream_serializer_.reset();
+    stream_header_.reset();
+    busy_ = false;
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.close();
+  }
+
+  // The producer may own a thread that takes a moment to stop (an export
+  // waits for its next row), so it is let go of on the worker pool, never on
+  // this I/O thread.
+  void release_producer() {
+    if (!producer_) return;
+    net::post(state_->workers, [producer = std::move(producer_)] {});
+    producer_ = nullptr;
   }
 
   void on_write(bool drain, beast::error_code ec, std::size_t) {
@@ -333,6 +474,14 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http::response<http::empty_body>> continue_;
   std::optional<http::response<http::string_body>> response_;
+  // A streamed response: its header, the serializer that wrote it, the
+  // producer of its chunks and the chunk being written.
+  std::optional<http::response<http::empty_body>> stream_header_;
+  std::optional<http::response_serializer<http::empty_body>> stream_serializer_;
+  std::function<bool(std::string&)> producer_;
+  std::string chunk_;
+  bool producer_done_ = false;
+  bool chunked_ = true;
   std::array<char, 4096> drain_buffer_{};
   LogContext log_;
   std::string request_id_;  // of the request being handled or answered

@@ -26,7 +26,7 @@ struct SharedState {
               boost::asio::thread_pool& worker_pool)
       : config(server_config),
         router(app, WebhookSecurity{server_config.public_url, server_config.twilio_auth_token},
-               server_config.metrics ? *server_config.metrics : own_metrics),
+               server_config.metrics ? *server_config.metrics : own_metrics, server_config.admin),
         workers(worker_pool) {}
 
   const ServerConfig& config;

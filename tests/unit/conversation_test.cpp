@@ -133,3 +133,31 @@ TEST_CASE("understand reports compliance rules with full confidence") {
   CHECK_FALSE(q.by_compliance_rule);
   CHECK(q.intent == "faq.what_is_lean_mass_matrix");
 }
+
+TEST_CASE("a turn that puts the conversation in the handoff queue says why, once") {
+  const auto human = play({"can i talk to a real person"});
+  CHECK(human[0].state.mode == Mode::human);
+  CHECK(human[0].state.handoff_reason == "asked for a human");
+  CHECK(human[0].state.handoff_since_ms == 0);  // the epoch this test plays at
+
+  const auto meds = play({"is creatine ok with lisinopril", "can i talk to a real person"});
+  CHECK(meds[0].state.flagged);
+  CHECK(meds[0].state.handoff_reason == "medication question");
+  CHECK(meds[1].state.handoff_reason == "medication question");  // the first reason stays
+
+  const auto pregnant = play({"im pregnant can i take creatine"});
+  CHECK(pregnant[0].state.flagged);
+  CHECK(pregnant[0].state.handoff_reason.find("mentioned") == 0);
+
+  const auto plain = play({"what is creatine"});
+  CHECK_FALSE(plain[0].state.flagged);
+  CHECK(plain[0].state.handoff_reason.empty());
+}
+
+TEST_CASE("repeated misunderstanding puts the conversation in the handoff queue") {
+  const auto turns = play({"asdf qwer", "zxcv uiop", "blorp flarn"});
+  REQUIRE(turns[2].state.misses == kMissesBeforeHumanOffer);
+  CHECK_FALSE(turns[1].state.flagged);
+  CHECK(turns[2].state.flagged);
+  CHECK(turns[2].state.handoff_reason == "not understood 3 times in a row");
+}

@@ -1,10 +1,13 @@
 #include <catch2/catch.hpp>
 
+#include "gateway/admin_api.hpp"
 #include "gateway/router.hpp"
+#include "gateway_fake_conversation_admin.hpp"
 #include "gateway_fake_sms_application.hpp"
 
 using namespace smscoach::gateway;
 using smscoach::ErrorCode;
+using smscoach::gateway::testing::FakeConversationAdmin;
 using smscoach::gateway::testing::FakeSmsApplication;
 
 namespace {
@@ -193,4 +196,48 @@ TEST_CASE("router serves metrics with the store's gauges and times webhooks",
   CHECK(response.body.find("smscoach_webhook_requests_total{code=\"400\"} 1\n") !=
         std::string::npos);
   CHECK(respond(router, request("POST", "/metrics")).status == 405);
+}
+
+TEST_CASE("router hands /api/v1/ to the admin API, or answers 404 without one",
+          "[gateway][router]") {
+  FakeSmsApplication app;
+  Metrics metrics;
+  FakeConversationAdmin store;
+  const AdminApi api(store, AdminAuth({{Role::viewer, "vera", "viewer-token-0000001"}}));
+  const Router with_api(app, {}, metrics, &api);
+  const Router without_api(app, {}, metrics);
+  auto me = request("GET", "/api/v1/me");
+  me.headers.emplace_back("Authorization", "Bearer viewer-token-0000001");
+
+  CHECK(respond(with_api, me).status == 200);
+  CHECK(respond(with_api, request("GET", "/api/v1/me")).status == 401);
+  CHECK(respond(without_api, me).status == 404);
+  CHECK(respond(with_api, request("GET", "/api/v1")).status == 404);  // not under /api/v1/
+  CHECK(respond(with_api, request("GET", "/healthz")).status == 200);
+}
+
+TEST_CASE("router serves the console and redirects /console to it", "[gateway][router]") {
+  FakeSmsApplication app;
+  Metrics metrics;
+  const Router router(app, {}, metrics);
+  const auto header_of = [](const HttpResponse& r, const std::string& name) {
+    for (const auto& [key, value] : r.extra_headers) {
+      if (key == name) return value;
+    }
+    return std::string{};
+  };
+
+  const HttpResponse redirect = respond(router, request("GET", "/console?x=1"));
+  CHECK(redirect.status == 301);
+  CHECK(header_of(redirect, "Location") == "/console/");
+
+  const HttpResponse page = respond(router, request("GET", "/console/"));
+  CHECK(page.status == 200);
+  CHECK_THAT(page.content_type, Catch::StartsWith("text/html"));
+
+  CHECK(respond(router, request("GET", "/console/no-such-file.js")).status == 404);
+  CHECK(respond(router, request("GET", "/consoles")).status == 404);
+  const HttpResponse post = respond(router, request("POST", "/console/"));
+  CHECK(post.status == 405);
+  CHECK(header_of(post, "Allow") == "GET");
 }

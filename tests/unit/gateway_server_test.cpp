@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -22,14 +23,17 @@
 #include <thread>
 
 #include "common/request_context.hpp"
+#include "gateway/admin_api.hpp"
 #include "gateway/form.hpp"
 #include "gateway/server.hpp"
 #include "gateway/signature.hpp"
+#include "gateway_fake_conversation_admin.hpp"
 #include "gateway_fake_sms_application.hpp"
 
 using namespace smscoach::gateway;
 using namespace std::chrono_literals;
 using smscoach::ErrorCode;
+using smscoach::gateway::testing::FakeConversationAdmin;
 using smscoach::gateway::testing::FakeSmsApplication;
 
 namespace {
@@ -38,6 +42,7 @@ struct RawResponse {
   int status = 0;
   std::map<std::string, std::string> headers;  // names lower-cased
   std::string body;
+  std::size_t chunks = 0;  // data chunks of a chunked body
 
   std::string header(const std::string& name) const {
     auto it = headers.find(name);
@@ -53,8 +58,15 @@ void ensure(bool condition, const char* what) {
 
 class Connection {
  public:
-  explicit Connection(std::uint16_t port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+  // A small `receive_buffer` keeps the kernel from soaking up a streamed body
+  // the test wants to read slowly.
+  explicit Connection(std::uint16_t port, int receive_buffer = 0)
+      : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
     ensure(fd_ >= 0, "socket");
+    if (receive_buffer > 0) {
+      ensure(::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer) == 0,
+             "SO_RCVBUF");
+    }
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(port);
@@ -73,8 +85,28 @@ class Connection {
     }
   }
 
-  // Reads one response (Content-Length framed, as the server always is).
+  // Reads one response, framed by Content-Length or chunked encoding.
   RawResponse read_response() {
+    RawResponse response = read_head();
+    if (response.status < 200) return response;  // 100 Continue has no body
+    if (response.header("transfer-encoding") == "chunked") {
+      std::string chunk;
+      while (read_chunk(chunk)) {
+        response.body += chunk;
+        ++response.chunks;
+      }
+      return response;
+    }
+    ensure(response.headers.count("content-length") == 1, "no Content-Length");
+    const auto length = std::stoul(response.headers["content-length"]);
+    while (pending_.size() < length) ensure(fill(), "body shorter than Content-Length");
+    response.body = pending_.substr(0, length);
+    pending_.erase(0, length);
+    return response;
+  }
+
+  // The status line and headers of a response.
+  RawResponse read_head() {
     std::size_t header_end;
     while ((header_end = pending_.find("\r\n\r\n")) == std::string::npos) {
       ensure(fill(), "no complete response header");
@@ -95,13 +127,23 @@ class Connection {
       for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       response.headers[name] = line.substr(line.find_first_not_of(' ', colon + 1));
     }
-    if (response.status < 200) return response;  // 100 Continue has no body
-    ensure(response.headers.count("content-length") == 1, "no Content-Length");
-    const auto length = std::stoul(response.headers["content-length"]);
-    while (pending_.size() < length) ensure(fill(), "body shorter than Content-Length");
-    response.body = pending_.substr(0, length);
-    pending_.erase(0, length);
     return response;
+  }
+
+  // One chunk of a chunked body into `chunk`: true, or false at the last
+  // chunk (a body without one is cut short, and throws).
+  bool read_chunk(std::string& chunk) {
+    std::size_t line_end;
+    while ((line_end = pending_.find("\r\n")) == std::string::npos) {
+      ensure(fill(), "chunked body cut short");
+    }
+    const std::size_t size = std::stoul(pending_.substr(0, line_end), nullptr, 16);
+    pending_.erase(0, line_end + 2);
+    while (pending_.size() < size + 2) ensure(fill(), "chunked body cut short");
+    ensure(pending_.compare(size, 2, "\r\n") == 0, "chunk not followed by CRLF");
+    chunk = pending_.substr(0, size);
+    pending_.erase(0, size + 2);
+    return size > 0;
   }
 
   // True when the server closed the connection within `timeout`.
@@ -644,4 +686,151 @@ TEST_CASE("server gives every response an X-Request-Id and logs under it", "[gat
     CHECK(is_generated_id(id));
     CHECK(sink->id_of("- - 400") == id);
   }
+}
+
+// ---- the admin API ------------------------------------------------------------------
+
+namespace {
+
+const std::string kViewerToken = "viewer-token-0000001";
+const std::string kBearer = "Authorization: Bearer " + kViewerToken + "\r\n";
+
+// Row i of an export, made only when the store's cursor gets to it.
+void lazy_export(FakeConversationAdmin& store, std::size_t rows) {
+  store.set_export_generator([rows](std::size_t i) -> std::optional<smscoach::ExportRow> {
+    if (i >= rows) return std::nullopt;
+    return smscoach::ExportRow{"+15551234567",
+                               i % 2 == 0 ? "in" : "out",
+                               "row " + std::to_string(i) + " " + std::string(120, '.'),
+                               1'795'255'200'000 + static_cast<std::int64_t>(i),
+                               "dose",
+                               "texter"};
+  });
+}
+
+}  // namespace
+
+TEST_CASE("server serves the admin API when it has one", "[gateway][server]") {
+  FakeSmsApplication app;
+  FakeConversationAdmin store;
+  const AdminApi api(store, AdminAuth({{Role::viewer, "vera", kViewerToken}}));
+  ServerConfig config;
+  config.admin = &api;
+  RunningServer server(app, config);
+
+  const RawResponse me =
+      exchange(server.port(), http_request("GET", "/api/v1/me", {}, {}, kBearer));
+  CHECK(me.status == 200);
+  CHECK(me.header("content-type") == "application/json");
+  CHECK(me.body == R"({"name":"vera","role":"viewer"})");
+  const RawResponse anonymous = exchange(server.port(), http_request("GET", "/api/v1/me"));
+  CHECK(anonymous.status == 401);
+  CHECK(anonymous.header("www-authenticate") == "Bearer");
+
+  FakeSmsApplication other_app;
+  RunningServer without_api(other_app);
+  CHECK(exchange(without_api.port(), http_request("GET", "/api/v1/me", {}, {}, kBearer)).status ==
+        404);
+}
+
+TEST_CASE("server streams a large export in chunks without gathering it", "[gateway][server]") {
+  constexpr std::size_t kRows = 100'000;  // about 17 MB of CSV
+  FakeSmsApplication app;
+  FakeConversationAdmin store;
+  lazy_export(store, kRows);
+  const AdminApi api(store, AdminAuth({{Role::viewer, "vera", kViewerToken}}));
+  ServerConfig config;
+  config.admin = &api;
+  RunningServer server(app, config);
+
+  Connection connection(server.port(), /*receive_buffer=*/16 * 1024);
+  connection.send(http_request("GET", "/api/v1/export?format=csv", {}, {}, kBearer));
+  const RawResponse head = connection.read_head();
+  CHECK(head.status == 200);
+  CHECK(head.header("transfer-encoding") == "chunked");
+  CHECK(head.header("content-length").empty());
+  CHECK(head.header("content-type") == "text/csv; charset=utf-8");
+  CHECK(head.header("content-disposition") == "attachment; filename=\"smscoach-messages.csv\"");
+
+  std::string body;
+  std::string chunk;
+  REQUIRE(connection.read_chunk(chunk));
+  body += chunk;
+  // The client stops reading: the export must wait for it instead of
+  // running ahead into memory. What may be ahead: the queue, the chunk in
+  // flight, and what the kernel's socket buffers hold (a few MB).
+  std::this_thread::sleep_for(300ms);
+  const std::size_t produced_while_paused = store.rows_produced();
+  CHECK(produced_while_paused < kRows / 2);
+
+  std::size_t chunks = 1;
+  while (connection.read_chunk(chunk)) {
+    body += chunk;
+    ++chunks;
+  }
+  CHECK(chunks > 100);  // ~64 KiB each
+  CHECK(store.rows_produced() == kRows);
+  CHECK(std::count(body.begin(), body.end(), '\n') == static_cast<long>(kRows + 1));
+  CHECK(body.rfind("number,direction,body,at,intent,author\r\n+15551234567,in,row 0 ", 0) == 0);
+  const std::string last_row = "+15551234567,out,row 99999 " + std::string(120, '.') +
+                               ",2026-11-21T10:01:39.999Z,dose,texter\r\n";
+  CHECK(body.size() > last_row.size());
+  CHECK(body.compare(body.size() - last_row.size(), last_row.size(), last_row) == 0);
+
+  // The connection is still good for the next request.
+  connection.send(http_request("GET", "/healthz"));
+  CHECK(connection.read_response().status == 200);
+}
+
+TEST_CASE("server cuts an export short when the store fails midway", "[gateway][server]") {
+  FakeSmsApplication app;
+  FakeConversationAdmin store;
+  lazy_export(store, 10'000);
+  store.fail_export_after(5'000);  // well past the first chunk
+  const AdminApi api(store, AdminAuth({{Role::viewer, "vera", kViewerToken}}));
+  ServerConfig config;
+  config.admin = &api;
+  RunningServer server(app, config);
+
+  Connection connection(server.port());
+  connection.send(http_request("GET", "/api/v1/export?format=jsonl", {}, {}, kBearer));
+  const RawResponse head = connection.read_head();
+  CHECK(head.status == 200);
+  REQUIRE(head.header("transfer-encoding") == "chunked");
+  // No last chunk: the client can tell the file is incomplete.
+  std::string chunk;
+  CHECK_THROWS_WITH(
+      [&] {
+        while (connection.read_chunk(chunk)) {
+        }
+      }(),
+      Catch::Contains("cut short"));
+  // The server goes on serving.
+  CHECK(exchange(server.port(), http_request("GET", "/healthz")).status == 200);
+}
+
+TEST_CASE("server stops an export whose client goes away", "[gateway][server]") {
+  FakeSmsApplication app;
+  FakeConversationAdmin store;
+  lazy_export(store, 1'000'000);
+  const AdminApi api(store, AdminAuth({{Role::viewer, "vera", kViewerToken}}));
+  ServerConfig config;
+  config.admin = &api;
+  config.timeout = std::chrono::seconds(1);
+  RunningServer server(app, config);
+  {
+    Connection connection(server.port(), /*receive_buffer=*/16 * 1024);
+    connection.send(http_request("GET", "/api/v1/export", {}, {}, kBearer));
+    CHECK(connection.read_head().status == 200);
+  }  // closed without reading the body
+  // The export notices at its next write and stops.
+  std::size_t before = 0;
+  for (int i = 0; i < 100; ++i) {
+    before = store.rows_produced();
+    std::this_thread::sleep_for(50ms);
+    if (store.rows_produced() == before) break;
+  }
+  CHECK(store.rows_produced() == before);
+  CHECK(store.rows_produced() < 1'000'000);
+  CHECK(exchange(server.port(), http_request("GET", "/healthz")).status == 200);
 }

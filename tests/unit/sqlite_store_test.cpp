@@ -30,7 +30,7 @@ TurnRecord turn(const std::string& sid, const std::string& from, const std::stri
 TEST_CASE("a new store migrates its schema and knows no one") {
   test::TempDir dir;
   SqliteStore store(dir.path() / "sub" / "s.db");
-  CHECK(store.schema_version() == 3);
+  CHECK(store.schema_version() == 4);
   CHECK(store.ping().has_value());
   auto t = store.load_texter("+15551234567");
   REQUIRE(t);
