@@ -495,7 +495,7 @@ Route AdminApi::send_message(const Call& call, std::string number) const {
   if (!options_.outbound_enabled) {
     return respond(json_error(503,
                               "operator messages are disabled: this server has no outbound sender "
-                              "(serve --reply-mode rest with Twilio credentials)"));
+                              "(serve with --twilio-account-sid and --twilio-auth-token)"));
   }
   auto body = text_field(call.request, kMaxMessageChars);
   if (!body) return respond(json_error(400, body.error().message));

@@ -47,7 +47,10 @@ class Statement {
     return *this;
   }
   Statement& bind(std::string_view s) {
-    sqlite3_bind_text(stmt_, next_++, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
+    // A default string_view has no data pointer, which SQLite would bind as
+    // NULL; text columns are NOT NULL, and empty means empty.
+    sqlite3_bind_text(stmt_, next_++, s.data() ? s.data() : "", static_cast<int>(s.size()),
+                      SQLITE_TRANSIENT);
     return *this;
   }
   Statement& bind(std::int64_t v) {
@@ -288,11 +291,17 @@ struct SqliteStore::Impl {
     state.misses = 0;
   }
 
-  // The newest message of a conversation, for the staff list.
-  bool touch_conversation(std::string_view number, std::int64_t at_ms, std::string_view text) {
-    return prepare("UPDATE texters SET last_at = ?, last_text = ? WHERE number = ?")
+  // The newest message of a conversation, for the staff list, and the
+  // number the texter last wrote to (operator messages go out from it);
+  // an empty `line` keeps the one known.
+  bool touch_conversation(std::string_view number, std::int64_t at_ms, std::string_view text,
+                          std::string_view line = {}) {
+    return prepare("UPDATE texters SET last_at = ?1, last_text = ?2, "
+                   "line_number = CASE WHEN ?3 = '' THEN line_number ELSE ?3 END "
+                   "WHERE number = ?4")
         .bind(at_ms)
         .bind(text)
+        .bind(line)
         .bind(number)
         .run();
   }

@@ -244,12 +244,7 @@ Expected<RecordOutcome> SqliteStore::record_turn(const TurnRecord& turn) {
   }
   if (!impl_->write_texter(state, turn.at_ms)) return db_error(impl_->db, "storing texter");
   const std::string& newest = turn.replies.empty() ? turn.sms.body : turn.replies.back();
-  if (!impl_->touch_conversation(number, turn.at_ms, newest) ||
-      (!turn.sms.to.empty() &&
-       !impl_->prepare("UPDATE texters SET line_number = ? WHERE number = ?")
-            .bind(turn.sms.to)
-            .bind(number)
-            .run())) {
+  if (!impl_->touch_conversation(number, turn.at_ms, newest, turn.sms.to)) {
     return db_error(impl_->db, "storing texter");
   }
   if (!tx.commit()) return db_error(impl_->db, "commit");

@@ -10,11 +10,10 @@
 #include <thread>
 
 #include "fake_messages_api.hpp"
-#include "gateway/form.hpp"
-#include "gateway/signature.hpp"
 #include "http_client.hpp"
 #include "server_process.hpp"
 #include "support/temp_dir.hpp"
+#include "twilio_signing.hpp"
 
 using namespace smscoach;
 using namespace std::chrono_literals;
@@ -48,11 +47,10 @@ class Line {
     static int counter = 0;
     const std::string sid = "SMadmin" + std::to_string(++counter);
     const test::Fields fields = {{"MessageSid", sid}, {"From", from}, {"To", kLine}, {"Body", body}};
-    gateway::FormFields params;
-    for (const auto& f : fields) params.fields.push_back(f);
     auto r = http_.post_form(
         server_.port(), "/sms/twilio", fields,
-        {{"X-Twilio-Signature", gateway::twilio_signature(kToken, kPublicUrl + "/sms/twilio", params)}});
+        {{"X-Twilio-Signature",
+          test::twilio_signature_for(kToken, kPublicUrl + "/sms/twilio", fields)}});
     REQUIRE(r.status == 200);
     return r.body;
   }

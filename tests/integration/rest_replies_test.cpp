@@ -11,11 +11,10 @@
 
 #include "dialogue/store/sqlite_store.hpp"
 #include "fake_messages_api.hpp"
-#include "gateway/form.hpp"
-#include "gateway/signature.hpp"
 #include "http_client.hpp"
 #include "server_process.hpp"
 #include "support/temp_dir.hpp"
+#include "twilio_signing.hpp"
 
 using namespace smscoach;
 using namespace std::chrono_literals;
@@ -51,12 +50,10 @@ std::vector<std::string> rest_args(const test::TempDir& dir, const FakeMessagesA
 
 // Posts as Twilio does: form-encoded and signed for the public URL.
 test::HttpResult post_signed(std::uint16_t port, const std::string& path, const Fields& fields) {
-  gateway::FormFields params;
-  for (const auto& f : fields) params.fields.push_back(f);
   HttpClient http;
-  return http.post_form(port, path, fields,
-                        {{"X-Twilio-Signature",
-                          gateway::twilio_signature(kToken, kPublicUrl + path, params)}});
+  return http.post_form(
+      port, path, fields,
+      {{"X-Twilio-Signature", test::twilio_signature_for(kToken, kPublicUrl + path, fields)}});
 }
 
 test::HttpResult text(std::uint16_t port, const std::string& from, const std::string& body,

@@ -9,10 +9,10 @@
 #include "content/loader.hpp"
 #include "dialogue/store/sqlite_store.hpp"
 #include "gateway/form.hpp"
-#include "gateway/signature.hpp"
 #include "http_client.hpp"
 #include "server_process.hpp"
 #include "support/temp_dir.hpp"
+#include "twilio_signing.hpp"
 
 using namespace smscoach;
 using test::Fields;
@@ -217,9 +217,7 @@ TEST_CASE("with an auth token, only correctly signed webhooks are processed") {
   auto unsigned_request = http.post_form(server.port(), "/sms/twilio", fields);
   CHECK(unsigned_request.status == 403);
 
-  gateway::FormFields params;
-  for (const auto& f : fields) params.fields.push_back(f);
-  const auto signature = gateway::twilio_signature(token, public_url + "/sms/twilio", params);
+  const auto signature = test::twilio_signature_for(token, public_url + "/sms/twilio", fields);
   auto forged = http.post_form(server.port(), "/sms/twilio", fields,
                                {{"X-Twilio-Signature", "AAAA" + signature.substr(4)}});
   CHECK(forged.status == 403);

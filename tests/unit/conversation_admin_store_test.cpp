@@ -321,3 +321,19 @@ TEST_CASE("idle handoffs go back to the bot on the clock; without a way to send,
   CHECK(store.load_texter(number)->mode == Mode::bot);
   CHECK(store.outbox(number)->empty());
 }
+
+TEST_CASE("operator messages go from the number the texter last wrote to") {
+  test::TempDir dir;
+  SqliteStore store(dir.path() / "s.db");
+  const std::string number = "+15550000001";
+  REQUIRE(store.record_turn(text_turn("SM1", number, "hello", 1000)));
+  auto second_line = text_turn("SM2", number, "hello again", 1100);
+  second_line.sms.to = "+15550002222";
+  REQUIRE(store.record_turn(second_line));
+  auto no_line = text_turn("SM3", number, "and again", 1200);
+  no_line.sms.to.clear();  // a webhook without To keeps the line we know
+  REQUIRE(store.record_turn(no_line));
+
+  REQUIRE(store.send_operator_message(number, "alice", "hi", 1300));
+  CHECK(store.outbox(number)->back().from == "+15550002222");
+}
