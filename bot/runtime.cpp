@@ -3,7 +3,8 @@
 #include <iostream>
 
 #include "content/loader.hpp"
-#include "dialogue/store/sqlite_store.hpp"
+#include "dialogue/store/open_store.hpp"
+#include "dialogue/store/postgres_store.hpp"
 
 namespace smscoach::bot {
 
@@ -12,7 +13,9 @@ std::vector<FlagSpec> content_flags() {
 }
 
 std::vector<FlagSpec> store_flags() {
-  return {{"db", "PATH", "SQLite file (default ./data/smscoach.db)"}};
+  return {{"db", "PATH|URL",
+           "SQLite file (default ./data/smscoach.db) or a postgresql:// URL shared by instances"},
+          {"db-pool", "N", "PostgreSQL connections per process (default 8)"}};
 }
 
 std::optional<ParsedArgs> parse_or_usage(const std::vector<std::string>& args,
@@ -50,14 +53,26 @@ std::shared_ptr<const dialogue::Knowledge> load_knowledge(const std::filesystem:
   return std::make_shared<const dialogue::Knowledge>(std::move(loaded.kb));
 }
 
+// A whole number flag in [min, max]; `fallback` when absent.
+long whole_number_flag(const ParsedArgs& args, const std::string& name, long fallback, long min,
+                       long max) {
+  const auto value = args.get(name);
+  if (!value) return fallback;
+  if (value->empty() || value->size() > 9 ||
+      value->find_first_not_of("0123456789") != std::string::npos || std::stol(*value) < min ||
+      std::stol(*value) > max) {
+    throw CommandError{kExitUsage, "--" + name + " " + *value + ": expected a whole number from " +
+                                       std::to_string(min) + " to " + std::to_string(max)};
+  }
+  return std::stol(*value);
+}
+
 std::unique_ptr<dialogue::Store> open_store(const ParsedArgs& args) {
   const std::string db = args.get("db").value_or("./data/smscoach.db");
-  if (db.starts_with("postgresql://") || db.starts_with("postgres://")) {
-    throw CommandError{kExitUsage, "--db " + db.substr(0, db.find(':')) +
-                                       "://...: PostgreSQL is not supported by this build yet"};
-  }
+  dialogue::StoreOptions options;
+  options.postgres_pool_size = static_cast<int>(whole_number_flag(args, "db-pool", 8, 1, 100));
   try {
-    return std::make_unique<dialogue::SqliteStore>(db);
+    return dialogue::open_store(db, options);
   } catch (const std::exception& e) {
     throw CommandError{kExitFailure, e.what()};
   }

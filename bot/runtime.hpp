@@ -40,7 +40,13 @@ std::filesystem::path content_dir(const ParsedArgs& args);
 // stderr and throws CommandError.
 std::shared_ptr<const dialogue::Knowledge> load_knowledge(const std::filesystem::path& dir);
 
-// Opens --db (default ./data/smscoach.db); throws CommandError on failure.
+// A whole number flag in [min, max]; `fallback` when absent. CommandError
+// (usage) otherwise.
+long whole_number_flag(const ParsedArgs& args, const std::string& name, long fallback, long min,
+                       long max);
+
+// Opens --db (default ./data/smscoach.db, or a postgresql:// URL) with
+// --db-pool connections; throws CommandError on failure.
 std::unique_ptr<dialogue::Store> open_store(const ParsedArgs& args);
 
 }  // namespace smscoach::bot

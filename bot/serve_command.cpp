@@ -12,6 +12,7 @@
 #include "bot/runtime.hpp"
 #include "common/mask.hpp"
 #include "dialogue/service.hpp"
+#include "dialogue/store/postgres_store.hpp"
 #include "content/intent_ids.hpp"
 #include "dialogue/handoff_timeout.hpp"
 #include "gateway/admin_api.hpp"
@@ -135,6 +136,10 @@ const std::vector<FlagSpec>& serve_flags() {
         {"outbox-backoff-ms", "MS", "first retry delay of a failed send; doubles (default 1000)"},
         {"outbox-max-attempts", "N", "send attempts before a reply fails for good (default 10)"},
         {"outbox-timeout-ms", "MS", "how long one send may take (default 15000)"},
+        {"outbox-lease-ms", "MS",
+         "how long a claimed send is this instance's before another may take it over: how soon "
+         "an instance's sends resume after it dies, on a shared store (default 60000, at least "
+         "twice --outbox-timeout-ms)"},
         {"log-format", "FORMAT", "json (default: one JSON object a line) or text"},
         {"admin-token", "ROLE:NAME:TOKEN",
          "a staff token for the admin API and console; ROLE viewer, operator or admin", true},
@@ -147,20 +152,6 @@ const std::vector<FlagSpec>& serve_flags() {
     return f;
   }();
   return flags;
-}
-
-// A whole number flag in [min, max]; `fallback` when absent.
-long whole_number_flag(const ParsedArgs& args, const std::string& name, long fallback, long min,
-                       long max) {
-  const auto value = args.get(name);
-  if (!value) return fallback;
-  if (value->empty() || value->size() > 9 ||
-      value->find_first_not_of("0123456789") != std::string::npos || std::stol(*value) < min ||
-      std::stol(*value) > max) {
-    throw CommandError{kExitUsage, "--" + name + " " + *value + ": expected a whole number from " +
-                                       std::to_string(min) + " to " + std::to_string(max)};
-  }
-  return std::stol(*value);
 }
 
 bool is_http_url(const std::string& url) {
@@ -195,7 +186,10 @@ std::optional<gateway::RestSenderConfig> rest_sender_config(const ParsedArgs& ar
       static_cast<int>(whole_number_flag(args, "outbox-max-attempts", 10, 1, 100));
   config.request_timeout =
       std::chrono::milliseconds(whole_number_flag(args, "outbox-timeout-ms", 15000, 100, 600'000));
-  config.lease = std::max(std::chrono::milliseconds(60000), 2 * config.request_timeout);
+  // A lease must outlast the send it covers, or a slow send could go twice.
+  const long min_lease = 2 * config.request_timeout.count();
+  config.lease = std::chrono::milliseconds(whole_number_flag(
+      args, "outbox-lease-ms", std::max(60000L, min_lease), min_lease, 86'400'000));
   return config;
 }
 
@@ -337,9 +331,11 @@ int run_serve(const Args& argv) {
   config.metrics = &metrics;
   std::unique_ptr<gateway::RestSender> sender;
   if (sender_config) {
-    // This process owns the SQLite file: whatever was being sent when the
-    // last one died goes out again now.
-    if (auto released = store->release_outbox_leases(); !released) {
+    // This process owns a SQLite file: whatever was being sent when the last
+    // one died goes out again now. A shared PostgreSQL store has other
+    // instances sending: their leases are left to run out.
+    const bool shared_store = dialogue::is_postgres_url(args->get("db").value_or(""));
+    if (auto released = shared_store ? Status(Ok{}) : store->release_outbox_leases(); !released) {
       throw CommandError{kExitFailure, "cannot read the outbox: " + released.error().message};
     }
     sender = std::make_unique<gateway::RestSender>(*sender_config, *store, &metrics);

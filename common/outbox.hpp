@@ -32,6 +32,9 @@ enum class SendOutcome {
 
 struct SendReport {
   std::int64_t id = 0;
+  // The claim this reports on (OutboxItem::attempt): a sender whose lease
+  // ran out and whose item was claimed again cannot overwrite the new claim.
+  int attempt = 1;
   SendOutcome outcome = SendOutcome::failed;
   std::string provider_sid;     // sent
   std::string provider_status;  // sent: the provider's first status, e.g. "queued"
@@ -51,7 +54,9 @@ class Outbox {
   virtual Expected<std::vector<OutboxItem>> claim_outbox(std::int64_t now_ms,
                                                          std::int64_t lease_ms, int limit) = 0;
 
-  // Records how an attempt on a claimed item ended.
+  // Records how an attempt on a claimed item ended. conflict when the item
+  // is no longer claimed by that attempt (erased, or claimed again after
+  // its lease ran out).
   virtual Status complete_outbox(const SendReport& report, std::int64_t now_ms) = 0;
 
   // When the earliest waiting item falls due; nullopt when none waits.

@@ -40,8 +40,14 @@ Expected<HandledTurn> Service::handle(const InboundSms& sms, Clock::time_point n
     return dup;
   }
 
+  // One turn of a texter at a time: the striped lock within this process
+  // (cheap, and keeps waiting turns from holding store connections), the
+  // store's session across processes sharing it.
   std::lock_guard lock(turn_lock(sms.from));
-  auto state = store_.load_texter(sms.from);
+  auto session = store_.begin_turn(sms.from);
+  if (!session) return session.error();
+  TurnSession& texter = **session;
+  auto state = texter.load_texter();
   if (!state) return state.error();
 
   const auto knowledge = this->knowledge();
@@ -49,8 +55,7 @@ Expected<HandledTurn> Service::handle(const InboundSms& sms, Clock::time_point n
   if (options_.rate_limit_per_minute > 0 && sms.provider_keyword.empty() &&
       compliance_action(sms.body, state->opted_out) == ComplianceAction::none) {
     const auto since = now - std::chrono::minutes(1);
-    auto recent = store_.inbound_count_since(
-        sms.from,
+    auto recent = texter.inbound_count_since(
         std::chrono::duration_cast<std::chrono::milliseconds>(since.time_since_epoch()).count());
     if (!recent) return recent.error();
     rate_limited = *recent >= options_.rate_limit_per_minute;
@@ -78,7 +83,7 @@ Expected<HandledTurn> Service::handle(const InboundSms& sms, Clock::time_point n
   record.state = turn.state;
   record.erase_history = turn.erase_history;
   record.queue_replies = options_.queue_replies;
-  auto outcome = store_.record_turn(record);
+  auto outcome = texter.record_turn(record);
   if (!outcome) return outcome.error();
 
   HandledTurn handled;

@@ -72,6 +72,7 @@ SendReport interpret_response(const OutboxItem& item, const ApiResponse& respons
                               const RetryPolicy& policy, std::int64_t now_ms, double random01) {
   SendReport report;
   report.id = item.id;
+  report.attempt = item.attempt;
 
   const auto body = nlohmann::json::parse(response.body, nullptr, false);
   const int code = error_code_of(body);

@@ -259,6 +259,7 @@ void RestSender::Impl::abandon_in_flight() {
     curl_multi_remove_handle(multi, t->easy);
     SendReport r;
     r.id = t->item.id;
+    r.attempt = t->item.attempt;
     r.outcome = SendOutcome::retry;
     r.error = "interrupted by shutdown";
     r.next_attempt_ms = unix_ms();

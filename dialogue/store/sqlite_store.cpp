@@ -1,10 +1,12 @@
+// The SQLite backend of SqlStore: a connection with a statement cache, the
+// schema's migrations, and SQLite's dialect (FTS5 search).
+
 #include "dialogue/store/sqlite_store.hpp"
-#include "dialogue/store/sqlite_impl.hpp"
 
 #include <sqlite3.h>
 
+#include <cctype>
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -123,352 +125,212 @@ const char* const kMigrations[] = {
     )sql",
 };
 
-}  // namespace
-
-using sqlite_detail::Statement;
-
-void SqliteStore::Impl::migrate() {
-  const int have = user_version();
-  const int want = static_cast<int>(std::size(kMigrations));
-  if (have > want) {
-    throw std::runtime_error("database schema version " + std::to_string(have) +
-                             " is newer than this smscoach (" + std::to_string(want) + ")");
-  }
-  for (int v = have; v < want; ++v) {
-    Transaction tx(*this);
-    const std::string bump = "PRAGMA user_version = " + std::to_string(v + 1);
-    if (!tx.began() || !exec(kMigrations[v]) || !exec(bump.c_str()) || !tx.commit()) {
-      throw std::runtime_error("schema migration to version " + std::to_string(v + 1) +
-                               " failed: " + sqlite3_errmsg(db));
+class SqliteStatement final : public SqlStatement {
+ public:
+  SqliteStatement(sqlite3* db, const char* sql) {
+    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr) != SQLITE_OK) {
+      throw std::runtime_error(std::string("sqlite prepare: ") + sqlite3_errmsg(db) + " in " + sql);
     }
   }
+  ~SqliteStatement() override { sqlite3_finalize(stmt_); }
+  SqliteStatement(const SqliteStatement&) = delete;
+  SqliteStatement& operator=(const SqliteStatement&) = delete;
+
+  // Rebinds from scratch: the previous use is reset and its bindings cleared.
+  SqliteStatement& start() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+    next_ = 1;
+    return *this;
+  }
+
+  using SqlStatement::bind;
+  SqlStatement& bind(std::string_view s) override {
+    // A default string_view has no data pointer, which SQLite would bind as
+    // NULL; text columns are NOT NULL, and empty means empty.
+    sqlite3_bind_text(stmt_, next_++, s.data() ? s.data() : "", static_cast<int>(s.size()),
+                      SQLITE_TRANSIENT);
+    return *this;
+  }
+  SqlStatement& bind(std::int64_t v) override {
+    sqlite3_bind_int64(stmt_, next_++, v);
+    return *this;
+  }
+  SqlStatement& bind(double v) override {
+    sqlite3_bind_double(stmt_, next_++, v);
+    return *this;
+  }
+  SqlStatement& bind_null() override {
+    sqlite3_bind_null(stmt_, next_++);
+    return *this;
+  }
+  StepResult step() override {
+    switch (sqlite3_step(stmt_)) {
+      case SQLITE_ROW:
+        return StepResult::row;
+      case SQLITE_DONE:
+        return StepResult::done;
+      default:
+        return StepResult::error;
+    }
+  }
+
+  std::string text(int col) const override {
+    const auto* p = sqlite3_column_text(stmt_, col);
+    return p ? std::string(reinterpret_cast<const char*>(p),
+                           static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
+             : std::string();
+  }
+  std::int64_t int64(int col) const override { return sqlite3_column_int64(stmt_, col); }
+  std::optional<double> optional_double(int col) const override {
+    if (sqlite3_column_type(stmt_, col) == SQLITE_NULL) return std::nullopt;
+    return sqlite3_column_double(stmt_, col);
+  }
+
+ private:
+  sqlite3_stmt* stmt_ = nullptr;
+  int next_ = 1;
+};
+
+class SqliteConnection final : public SqlConnection {
+ public:
+  ~SqliteConnection() override {
+    statements_.clear();
+    if (db_) sqlite3_close(db_);
+  }
+
+  sqlite3*& handle() { return db_; }
+
+  SqlStatement& prepare(const char* sql) override {
+    auto& slot = statements_[sql];
+    if (!slot) slot = std::make_unique<SqliteStatement>(db_, sql);
+    return slot->start();
+  }
+  bool exec(const char* sql) override {
+    return sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) == SQLITE_OK;
+  }
+  bool begin() override { return exec("BEGIN IMMEDIATE"); }
+  bool commit() override { return exec("COMMIT"); }
+  void rollback() override { exec("ROLLBACK"); }
+  // One process owns the file and BEGIN IMMEDIATE admits one writer at a
+  // time: every transaction holds every texter already.
+  bool lock_texter(std::string_view) override { return true; }
+  std::string error_message() const override {
+    return db_ ? sqlite3_errmsg(db_) : "no database";
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+  std::unordered_map<const char*, std::unique_ptr<SqliteStatement>> statements_;
+};
+
+// Free text to an FTS5 query: each word a quoted prefix term, all required.
+// Quoting keeps FTS5's own syntax (AND, NEAR, column filters) out of reach of
+// whatever staff type.
+std::string fts5_query(std::string_view text) {
+  std::string out;
+  std::string word;
+  const auto flush = [&] {
+    if (word.empty()) return;
+    if (!out.empty()) out += ' ';
+    out += '"' + word + "\"*";
+    word.clear();
+  };
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) || u >= 0x80) {
+      word += c;
+    } else {
+      flush();
+    }
+  }
+  flush();
+  return out;
 }
 
+const SqlDialect kSqliteDialect{
+    "SELECT number, mode, flagged, opted_out, last_at, last_text, handoff_reason, "
+    "handoff_since FROM texters "
+    "WHERE last_at > 0 AND (?1 = '' OR mode = ?1) AND (?2 < 0 OR flagged = ?2) "
+    "AND (?3 = '' OR number IN (SELECT m.number FROM messages AS m WHERE m.id IN "
+    "(SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?3))) "
+    "AND (?4 = 0 OR last_at < ?5 OR (last_at = ?5 AND number > ?6)) "
+    "ORDER BY last_at DESC, number ASC LIMIT ?7",
+    fts5_query,
+    // One connection and BEGIN IMMEDIATE: nobody else can be claiming.
+    "SELECT id, number, from_number, body, attempts FROM outbox AS o "
+    "WHERE status = 'pending' AND next_attempt_ms <= ?1 AND NOT EXISTS "
+    "(SELECT 1 FROM outbox AS p WHERE p.number = o.number AND p.id < o.id "
+    "AND p.status IN ('pending', 'sending')) ORDER BY id LIMIT ?2",
+    "SELECT id, delivery_status FROM outbox WHERE provider_sid = ?",
+};
 
-SqliteStore::SqliteStore(const std::filesystem::path& path) : impl_(std::make_unique<Impl>()) {
+}  // namespace
+
+struct SqliteStore::Impl {
+  std::mutex mutex;  // one connection, one caller at a time
+  SqliteConnection connection;
+
+  int user_version() {
+    SqlStatement& s = connection.prepare("PRAGMA user_version");
+    return s.step() == StepResult::row ? static_cast<int>(s.int64(0)) : -1;
+  }
+
+  void migrate() {
+    const int have = user_version();
+    const int want = static_cast<int>(std::size(kMigrations));
+    if (have > want) {
+      throw std::runtime_error("database schema version " + std::to_string(have) +
+                               " is newer than this smscoach (" + std::to_string(want) + ")");
+    }
+    for (int v = have; v < want; ++v) {
+      SqlTransaction tx(connection);
+      const std::string bump = "PRAGMA user_version = " + std::to_string(v + 1);
+      if (!tx.began() || !connection.exec(kMigrations[v]) || !connection.exec(bump.c_str()) ||
+          !tx.commit()) {
+        throw std::runtime_error("schema migration to version " + std::to_string(v + 1) +
+                                 " failed: " + connection.error_message());
+      }
+    }
+  }
+};
+
+SqliteStore::SqliteStore(const std::filesystem::path& path)
+    : SqlStore(kSqliteDialect), impl_(std::make_unique<Impl>()) {
   if (path.has_parent_path()) {
     std::error_code ec;
     std::filesystem::create_directories(path.parent_path(), ec);
     if (ec) throw std::runtime_error("cannot create " + path.parent_path().string() + ": " + ec.message());
   }
-  if (sqlite3_open_v2(path.c_str(), &impl_->db,
+  sqlite3*& db = impl_->connection.handle();
+  if (sqlite3_open_v2(path.c_str(), &db,
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                       nullptr) != SQLITE_OK) {
-    throw std::runtime_error("cannot open database " + path.string() + ": " +
-                             sqlite3_errmsg(impl_->db));
+    throw std::runtime_error("cannot open database " + path.string() + ": " + sqlite3_errmsg(db));
   }
-  sqlite3_busy_timeout(impl_->db, 5000);
+  sqlite3_busy_timeout(db, 5000);
   // WAL lets readers run beside the writer; FULL sync makes an acknowledged
   // text survive power loss, not just a crash.
-  if (!impl_->exec("PRAGMA journal_mode = WAL") || !impl_->exec("PRAGMA synchronous = FULL") ||
-      !impl_->exec("PRAGMA foreign_keys = ON")) {
+  if (!impl_->connection.exec("PRAGMA journal_mode = WAL") ||
+      !impl_->connection.exec("PRAGMA synchronous = FULL") ||
+      !impl_->connection.exec("PRAGMA foreign_keys = ON")) {
     throw std::runtime_error("cannot configure database " + path.string() + ": " +
-                             sqlite3_errmsg(impl_->db));
+                             sqlite3_errmsg(db));
   }
   impl_->migrate();
 }
 
 SqliteStore::~SqliteStore() = default;
 
+ConnectionLease SqliteStore::acquire() {
+  impl_->mutex.lock();
+  return ConnectionLease(&impl_->connection,
+                         [impl = impl_.get()](SqlConnection*) { impl->mutex.unlock(); });
+}
+
 int SqliteStore::schema_version() {
-  std::lock_guard lock(impl_->mutex);
+  auto c = acquire();
   return impl_->user_version();
-}
-
-Expected<std::optional<std::vector<std::string>>> SqliteStore::processed_replies(
-    std::string_view message_sid) {
-  std::lock_guard lock(impl_->mutex);
-  Statement& s = impl_->prepare("SELECT replies FROM processed_messages WHERE message_sid = ?");
-  s.bind(message_sid);
-  const int rc = s.step();
-  if (rc == SQLITE_ROW) return std::optional<std::vector<std::string>>(from_json_text(s.text(0)));
-  if (rc == SQLITE_DONE) return std::optional<std::vector<std::string>>();
-  return db_error(impl_->db, "reading processed message");
-}
-
-Expected<TexterState> SqliteStore::load_texter(std::string_view number) {
-  std::lock_guard lock(impl_->mutex);
-  bool found = false;
-  TexterState state;
-  if (!impl_->read_texter(number, state, found)) return db_error(impl_->db, "reading texter");
-  return state;
-}
-
-Expected<RecordOutcome> SqliteStore::record_turn(const TurnRecord& turn) {
-  if (turn.sms.message_sid.empty() || turn.sms.from.empty()) {
-    return make_error(ErrorCode::bad_input, "a turn needs a message id and a sender");
-  }
-  std::lock_guard lock(impl_->mutex);
-  Impl::Transaction tx(*impl_);
-  if (!tx.began()) return db_error(impl_->db, "begin");
-
-  Statement& claim = impl_->prepare(
-      "INSERT INTO processed_messages (message_sid, number, replies, at_ms) VALUES (?, ?, ?, ?) "
-      "ON CONFLICT (message_sid) DO NOTHING");
-  if (!claim.bind(turn.sms.message_sid).bind(turn.sms.from).bind(to_json_text(turn.replies))
-           .bind(turn.at_ms).run()) {
-    return db_error(impl_->db, "recording message id");
-  }
-  if (sqlite3_changes(impl_->db) == 0) {
-    Statement& s = impl_->prepare("SELECT replies FROM processed_messages WHERE message_sid = ?");
-    s.bind(turn.sms.message_sid);
-    if (s.step() != SQLITE_ROW) return db_error(impl_->db, "reading processed message");
-    return RecordOutcome{true, from_json_text(s.text(0))};
-  }
-
-  const std::string& number = turn.sms.from;
-  if (turn.erase_history && !impl_->erase(number, turn.sms.message_sid)) {
-    return db_error(impl_->db, "erasing history");
-  }
-  if (!impl_->insert_message(number, Direction::in, turn.sms.body, turn.at_ms, turn.intent,
-                             turn.confidence, "texter", turn.sms.message_sid)) {
-    return db_error(impl_->db, "storing inbound message");
-  }
-  TexterState state = turn.state;
-  state.number = number;
-  if (state.opted_out && !impl_->cancel_waiting(number, turn.at_ms)) {
-    return db_error(impl_->db, "cancelling queued replies");
-  }
-  for (const auto& reply : turn.replies) {
-    if (!impl_->insert_message(number, Direction::out, reply, turn.at_ms, turn.intent,
-                               std::nullopt, "bot", "")) {
-      return db_error(impl_->db, "storing reply");
-    }
-    // A turn that leaves the texter opted out can only be saying the
-    // confirmation, which is the one text an opted-out number still gets.
-    if (turn.queue_replies &&
-        !impl_->queue_outbound(number, turn.sms.to, reply, sqlite3_last_insert_rowid(impl_->db),
-                               state.opted_out, turn.at_ms)) {
-      return db_error(impl_->db, "queueing reply");
-    }
-  }
-  if (!impl_->write_texter(state, turn.at_ms)) return db_error(impl_->db, "storing texter");
-  const std::string& newest = turn.replies.empty() ? turn.sms.body : turn.replies.back();
-  if (!impl_->touch_conversation(number, turn.at_ms, newest, turn.sms.to)) {
-    return db_error(impl_->db, "storing texter");
-  }
-  if (!tx.commit()) return db_error(impl_->db, "commit");
-  return RecordOutcome{false, turn.replies};
-}
-
-Expected<std::vector<StoredMessage>> SqliteStore::messages(std::string_view number) {
-  std::lock_guard lock(impl_->mutex);
-  Statement& s = impl_->prepare(
-      "SELECT id, direction, body, at_ms, intent, author FROM messages WHERE number = ? "
-      "ORDER BY id");
-  s.bind(number);
-  return impl_->collect<StoredMessage>(s, "reading messages", [&](const Statement& row) {
-    return StoredMessage{row.int64(0), std::string(number),
-                         row.text(1) == "in" ? Direction::in : Direction::out, row.text(2),
-                         row.int64(3), row.text(4), row.text(5)};
-  });
-}
-
-Expected<int> SqliteStore::inbound_count_since(std::string_view number, std::int64_t since_ms) {
-  std::lock_guard lock(impl_->mutex);
-  Statement& s = impl_->prepare(
-      "SELECT COUNT(*) FROM messages WHERE number = ? AND direction = 'in' AND at_ms >= ?");
-  s.bind(number).bind(since_ms);
-  if (s.step() != SQLITE_ROW) return db_error(impl_->db, "counting texts");
-  return static_cast<int>(s.int64(0));
-}
-
-Status SqliteStore::forget(std::string_view number) {
-  std::lock_guard lock(impl_->mutex);
-  Impl::Transaction tx(*impl_);
-  if (!tx.began()) return db_error(impl_->db, "begin");
-  if (!impl_->erase(number, "")) return db_error(impl_->db, "erasing texter");
-  if (!tx.commit()) return db_error(impl_->db, "commit");
-  return Ok{};
-}
-
-Expected<std::vector<OutboxRecord>> SqliteStore::outbox(std::string_view number) {
-  std::lock_guard lock(impl_->mutex);
-  Statement& s = impl_->prepare(
-      "SELECT id, number, from_number, body, status, attempts, COALESCE(provider_sid, ''), "
-      "delivery_status, error, created_ms FROM outbox WHERE number = ? ORDER BY id");
-  s.bind(number);
-  return impl_->collect<OutboxRecord>(s, "reading outbox", [](const Statement& row) {
-    return OutboxRecord{row.int64(0), row.text(1), row.text(2), row.text(3),
-                        row.text(4),  static_cast<int>(row.int64(5)), row.text(6),
-                        row.text(7),  row.text(8), row.int64(9)};
-  });
-}
-
-Expected<StoreCounts> SqliteStore::counts() {
-  std::lock_guard lock(impl_->mutex);
-  StoreCounts out;
-  const std::pair<const char*, std::int64_t*> queries[] = {
-      {"SELECT COUNT(*) FROM texters WHERE mode = 'human' OR flagged = 1", &out.handoffs_open},
-      {"SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')", &out.outbox_depth},
-      {"SELECT COUNT(*) FROM outbox WHERE status = 'failed'", &out.outbox_failed},
-  };
-  for (const auto& [sql, slot] : queries) {
-    Statement& s = impl_->prepare(sql);
-    if (s.step() != SQLITE_ROW) return db_error(impl_->db, "counting");
-    *slot = s.int64(0);
-  }
-  return out;
-}
-
-Expected<std::vector<OutboxItem>> SqliteStore::claim_outbox(std::int64_t now_ms,
-                                                            std::int64_t lease_ms, int limit) {
-  std::lock_guard lock(impl_->mutex);
-  Impl::Transaction tx(*impl_);
-  if (!tx.began()) return db_error(impl_->db, "begin");
-  // Belt and braces: an opt-out cancels waiting rows when it is recorded, and
-  // nothing reaches an opted-out number even if one slipped through.
-  if (!impl_->prepare(
-               "UPDATE outbox SET status = 'cancelled', error = 'recipient opted out', "
-               "updated_ms = ? WHERE status = 'pending' AND confirms_opt_out = 0 AND EXISTS "
-               "(SELECT 1 FROM texters t WHERE t.number = outbox.number AND t.opted_out = 1)")
-           .bind(now_ms)
-           .run() ||
-      !impl_->prepare(
-               "UPDATE outbox SET status = 'pending', lease_until_ms = 0, updated_ms = ? "
-               "WHERE status = 'sending' AND lease_until_ms <= ?")
-           .bind(now_ms)
-           .bind(now_ms)
-           .run()) {
-    return db_error(impl_->db, "preparing outbox claim");
-  }
-  Statement& pick = impl_->prepare(
-      "SELECT id, number, from_number, body, attempts FROM outbox AS o "
-      "WHERE status = 'pending' AND next_attempt_ms <= ? AND NOT EXISTS "
-      "(SELECT 1 FROM outbox AS p WHERE p.number = o.number AND p.id < o.id "
-      "AND p.status IN ('pending', 'sending')) ORDER BY id LIMIT ?");
-  pick.bind(now_ms).bind(std::int64_t{limit});
-  auto items = impl_->collect<OutboxItem>(pick, "claiming outbox", [](const Statement& row) {
-    return OutboxItem{row.int64(0), row.text(1), row.text(2), row.text(3),
-                      static_cast<int>(row.int64(4)) + 1};
-  });
-  if (!items) return items;
-  for (const auto& item : *items) {
-    if (!impl_->prepare(
-                  "UPDATE outbox SET status = 'sending', attempts = ?, lease_until_ms = ?, "
-                  "updated_ms = ? WHERE id = ?")
-             .bind(std::int64_t{item.attempt})
-             .bind(now_ms + lease_ms)
-             .bind(now_ms)
-             .bind(item.id)
-             .run()) {
-      return db_error(impl_->db, "claiming outbox");
-    }
-  }
-  if (!tx.commit()) return db_error(impl_->db, "commit");
-  return items;
-}
-
-Status SqliteStore::complete_outbox(const SendReport& report, std::int64_t now_ms) {
-  std::lock_guard lock(impl_->mutex);
-  Impl::Transaction tx(*impl_);
-  if (!tx.began()) return db_error(impl_->db, "begin");
-  std::string number;
-  {
-    Statement& s = impl_->prepare("SELECT number, status FROM outbox WHERE id = ?");
-    s.bind(report.id);
-    const int rc = s.step();
-    if (rc == SQLITE_DONE) return make_error(ErrorCode::not_found, "no such outbox row");
-    if (rc != SQLITE_ROW) return db_error(impl_->db, "reading outbox row");
-    // Erased (users forget) or re-claimed after a lease ran out: not ours to change.
-    if (s.text(1) != "sending") return make_error(ErrorCode::conflict, "outbox row not claimed");
-    number = s.text(0);
-  }
-  bool ok = false;
-  switch (report.outcome) {
-    case SendOutcome::sent:
-      ok = impl_->prepare(
-                    "UPDATE outbox SET status = 'sent', provider_sid = ?, delivery_status = ?, "
-                    "error = '', lease_until_ms = 0, updated_ms = ? WHERE id = ?")
-               .bind(report.provider_sid)
-               .bind(report.provider_status)
-               .bind(now_ms)
-               .bind(report.id)
-               .run();
-      break;
-    case SendOutcome::retry:
-      ok = impl_->prepare(
-                    "UPDATE outbox SET status = 'pending', next_attempt_ms = ?, error = ?, "
-                    "lease_until_ms = 0, updated_ms = ? WHERE id = ?")
-               .bind(report.next_attempt_ms)
-               .bind(report.error)
-               .bind(now_ms)
-               .bind(report.id)
-               .run();
-      break;
-    case SendOutcome::failed:
-    case SendOutcome::recipient_opted_out:
-      ok = impl_->prepare(
-                    "UPDATE outbox SET status = 'failed', error = ?, lease_until_ms = 0, "
-                    "updated_ms = ? WHERE id = ?")
-               .bind(report.error)
-               .bind(now_ms)
-               .bind(report.id)
-               .run();
-      if (ok && report.outcome == SendOutcome::recipient_opted_out) {
-        ok = impl_->mark_opted_out(number, now_ms);
-      }
-      break;
-  }
-  if (!ok) return db_error(impl_->db, "completing outbox row");
-  if (!tx.commit()) return db_error(impl_->db, "commit");
-  return Ok{};
-}
-
-Expected<std::optional<std::int64_t>> SqliteStore::next_outbox_due() {
-  std::lock_guard lock(impl_->mutex);
-  // A lease running out makes a row due again too (its sender died).
-  Statement& s = impl_->prepare(
-      "SELECT MIN(due) FROM (SELECT MIN(next_attempt_ms) AS due FROM outbox WHERE status = "
-      "'pending' UNION ALL SELECT MIN(lease_until_ms) FROM outbox WHERE status = 'sending')");
-  if (s.step() != SQLITE_ROW) return db_error(impl_->db, "reading outbox");
-  if (!s.optional_double(0)) return std::optional<std::int64_t>();
-  return std::optional<std::int64_t>(s.int64(0));
-}
-
-Status SqliteStore::release_outbox_leases() {
-  std::lock_guard lock(impl_->mutex);
-  if (!impl_->prepare("UPDATE outbox SET status = 'pending', lease_until_ms = 0 "
-                      "WHERE status = 'sending'")
-           .run()) {
-    return db_error(impl_->db, "releasing outbox leases");
-  }
-  return Ok{};
-}
-
-Status SqliteStore::record_delivery(std::string_view provider_sid, std::string_view status,
-                                    std::string_view error_code, std::int64_t now_ms) {
-  std::lock_guard lock(impl_->mutex);
-  Impl::Transaction tx(*impl_);
-  if (!tx.began()) return db_error(impl_->db, "begin");
-  Statement& s =
-      impl_->prepare("SELECT id, delivery_status FROM outbox WHERE provider_sid = ?");
-  s.bind(provider_sid);
-  const int rc = s.step();
-  if (rc == SQLITE_DONE) return make_error(ErrorCode::not_found, "unknown message sid");
-  if (rc != SQLITE_ROW) return db_error(impl_->db, "reading outbox row");
-  const std::int64_t id = s.int64(0);
-  if (delivery_status_rank(status) <= delivery_status_rank(s.text(1))) return Ok{};
-  const std::string error =
-      error_code.empty() || error_code == "0" ? "" : "provider error " + std::string(error_code);
-  if (!impl_->prepare("UPDATE outbox SET delivery_status = ?, error = ?, updated_ms = ? "
-                      "WHERE id = ?")
-           .bind(status)
-           .bind(error)
-           .bind(now_ms)
-           .bind(id)
-           .run()) {
-    return db_error(impl_->db, "recording delivery");
-  }
-  if (!tx.commit()) return db_error(impl_->db, "commit");
-  return Ok{};
-}
-
-Status SqliteStore::ping() {
-  std::lock_guard lock(impl_->mutex);
-  Statement& s = impl_->prepare("SELECT 1");
-  if (s.step() != SQLITE_ROW) return db_error(impl_->db, "ping");
-  return Ok{};
 }
 
 }  // namespace smscoach::dialogue

@@ -1,10 +1,12 @@
 #pragma once
 // The conversation store: texters, every message in and out, the provider
 // message ids already processed, and the outbox. SQLite embedded or
-// PostgreSQL shared, one interface. Every method is safe to call from several threads; failures come
+// PostgreSQL shared, one interface. Every method is safe to call from
+// several threads (and, on PostgreSQL, several processes); failures come
 // back as ErrorCode::unavailable, never as exceptions.
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -71,6 +73,20 @@ struct StoreCounts {
   std::int64_t outbox_failed = 0;  // failed for good
 };
 
+// One texter's turn: their state read, their recent texts counted, the turn
+// recorded, with no other turn of the same texter in between, in this
+// process or any other sharing the store. Destroyed without record_turn, it
+// writes nothing. Hold one only for the turn: it holds a connection.
+class TurnSession {
+ public:
+  virtual ~TurnSession() = default;
+  virtual Expected<TexterState> load_texter() = 0;
+  virtual Expected<int> inbound_count_since(std::int64_t since_ms) = 0;
+  // As Store::record_turn; turn.sms.from must be this session's texter.
+  // Ends the session either way.
+  virtual Expected<RecordOutcome> record_turn(const TurnRecord& turn) = 0;
+};
+
 class Store : public Outbox, public ConversationAdmin {
  public:
   virtual ~Store() = default;
@@ -82,7 +98,11 @@ class Store : public Outbox, public ConversationAdmin {
   // The texter's state; a fresh default state for a number never seen.
   virtual Expected<TexterState> load_texter(std::string_view number) = 0;
 
+  // Starts a turn of this texter, waiting while another is under way.
+  virtual Expected<std::unique_ptr<TurnSession>> begin_turn(std::string_view number) = 0;
+
   // Atomically: the message id, the inbound text, the replies, the new state.
+  // A turn on its own; begin_turn when the state was read for it.
   virtual Expected<RecordOutcome> record_turn(const TurnRecord& turn) = 0;
 
   // Oldest first.

@@ -12,7 +12,7 @@
 #include "fake_messages_api.hpp"
 #include "http_client.hpp"
 #include "server_process.hpp"
-#include "support/temp_dir.hpp"
+#include "support/test_database.hpp"
 #include "twilio_signing.hpp"
 
 using namespace smscoach;
@@ -34,9 +34,9 @@ const std::string kAdmin = "admin-token-0123456789abcdef0";
 
 class Line {
  public:
-  Line(const test::TempDir& dir, const FakeMessagesApi& api)
+  Line(const test::TestDatabase& db, const FakeMessagesApi& api)
       : server_(SMSCOACH_BINARY,
-                {"serve", "--listen", "127.0.0.1:0", "--db", (dir.path() / "s.db").string(),
+                {"serve", "--listen", "127.0.0.1:0", "--db", db.url(),
                  "--twilio-account-sid", kAccountSid, "--twilio-auth-token", kToken,
                  "--public-url", kPublicUrl, "--twilio-api-base", api.base_url(),
                  "--admin-token", "viewer:val:" + kViewer, "--admin-token",
@@ -73,9 +73,9 @@ const std::string kPath = "/api/v1/conversations/%2B15557770101";
 }  // namespace
 
 TEST_CASE("a handoff from request to hand-back, through the admin API") {
-  test::TempDir dir;
+  test::TestDatabase db;
   FakeMessagesApi api(kAccountSid, kToken);
-  Line line(dir, api);
+  Line line(db, api);
 
   CHECK(line.text(kTexter, "can i talk to a real person").find("<Message>") != std::string::npos);
 
@@ -119,9 +119,9 @@ TEST_CASE("a handoff from request to hand-back, through the admin API") {
 }
 
 TEST_CASE("the admin API keeps roles, refuses strangers and honours opt-outs") {
-  test::TempDir dir;
+  test::TestDatabase db;
   FakeMessagesApi api(kAccountSid, kToken);
-  Line line(dir, api);
+  Line line(db, api);
   line.text(kTexter, "hello");
 
   CHECK(line.call("GET", "/api/v1/conversations", "").status == 401);
@@ -154,10 +154,10 @@ TEST_CASE("the admin API keeps roles, refuses strangers and honours opt-outs") {
 }
 
 TEST_CASE("relabelled turns come out of content export-relabels as training text") {
-  test::TempDir dir;
+  test::TestDatabase db;
   FakeMessagesApi api(kAccountSid, kToken);
   {
-    Line line(dir, api);
+    Line line(db, api);
     line.text(kTexter, "yo wassup my guy");
     auto convo = json::parse(line.call("GET", kPath, kViewer).body);
     const auto id = convo["messages"][0]["id"].get<std::int64_t>();
@@ -168,9 +168,9 @@ TEST_CASE("relabelled turns come out of content export-relabels as training text
                     R"({"intent":"greeting"})")
               .status == 200);
   }
-  const std::string out = (dir.path() / "relabels.jsonl").string();
+  const std::string out = (db.dir() / "relabels.jsonl").string();
   const std::string cmd = std::string("'") + SMSCOACH_BINARY + "' content export-relabels --db '" +
-                          (dir.path() / "s.db").string() + "' > '" + out + "'";
+                          db.url() + "' > '" + out + "'";
   REQUIRE(std::system(cmd.c_str()) == 0);
   std::ifstream in(out);
   std::string first;

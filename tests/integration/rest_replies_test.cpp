@@ -9,11 +9,11 @@
 #include <algorithm>
 #include <thread>
 
-#include "dialogue/store/sqlite_store.hpp"
+#include "dialogue/store/store.hpp"
 #include "fake_messages_api.hpp"
 #include "http_client.hpp"
 #include "server_process.hpp"
-#include "support/temp_dir.hpp"
+#include "support/test_database.hpp"
 #include "twilio_signing.hpp"
 
 using namespace smscoach;
@@ -33,11 +33,11 @@ const std::string kLine = "+15550001111";
 
 const std::string kEmptyTwiml = R"(<?xml version="1.0" encoding="UTF-8"?><Response/>)";
 
-std::vector<std::string> rest_args(const test::TempDir& dir, const FakeMessagesApi& api,
+std::vector<std::string> rest_args(const test::TestDatabase& db, const FakeMessagesApi& api,
                                    std::vector<std::string> extra = {}) {
   std::vector<std::string> args = {"serve",
                                    "--listen", "127.0.0.1:0",
-                                   "--db", (dir.path() / "smscoach.db").string(),
+                                   "--db", db.url(),
                                    "--reply-mode", "rest",
                                    "--twilio-account-sid", kAccountSid,
                                    "--twilio-auth-token", kToken,
@@ -82,8 +82,9 @@ bool eventually(Predicate done, std::chrono::milliseconds timeout = 10s) {
   return done();
 }
 
-std::vector<dialogue::OutboxRecord> outbox_rows(const test::TempDir& dir, const std::string& number) {
-  dialogue::SqliteStore store(dir.path() / "smscoach.db");
+std::vector<dialogue::OutboxRecord> outbox_rows(const test::TestDatabase& db, const std::string& number) {
+  auto opened = db.open();
+  dialogue::Store& store = *opened;
   auto rows = store.outbox(number);
   REQUIRE(rows);
   return *rows;
@@ -92,9 +93,9 @@ std::vector<dialogue::OutboxRecord> outbox_rows(const test::TempDir& dir, const 
 }  // namespace
 
 TEST_CASE("REST mode acknowledges at once and sends the reply through the Messages API") {
-  test::TempDir dir;
+  test::TestDatabase db;
   FakeMessagesApi api(kAccountSid, kToken);
-  ServerProcess server(SMSCOACH_BINARY, rest_args(dir, api));
+  ServerProcess server(SMSCOACH_BINARY, rest_args(db, api));
   const std::string number = "+15557770001";
 
   const auto ack = text(server.port(), number, "how much creatine should i take", "SMrest0001");
@@ -122,7 +123,7 @@ TEST_CASE("REST mode acknowledges at once and sends the reply through the Messag
   CHECK(post_signed(server.port(), "/sms/twilio/status", delivered).status == 200);
   HttpClient http;
   CHECK(http.post_form(server.port(), "/sms/twilio/status", delivered).status == 403);
-  const auto rows = outbox_rows(dir, number);
+  const auto rows = outbox_rows(db, number);
   REQUIRE(rows.size() == 1);
   CHECK(rows[0].status == "sent");
   CHECK(rows[0].provider_sid == sent.sid);
@@ -139,9 +140,9 @@ TEST_CASE("REST mode acknowledges at once and sends the reply through the Messag
 }
 
 TEST_CASE("REST mode retries through 5xx, 429 and timeouts, and sends once") {
-  test::TempDir dir;
+  test::TestDatabase db;
   FakeMessagesApi api(kAccountSid, kToken);
-  ServerProcess server(SMSCOACH_BINARY, rest_args(dir, api, {"--outbox-timeout-ms", "300"}));
+  ServerProcess server(SMSCOACH_BINARY, rest_args(db, api, {"--outbox-timeout-ms", "300"}));
   const std::string number = "+15557770002";
   api.plan(number, {FakeReply{500}, FakeReply{503}, FakeReply{429},
                     FakeReply{201, 0, std::chrono::milliseconds(2000)}});
@@ -155,43 +156,44 @@ TEST_CASE("REST mode retries through 5xx, 429 and timeouts, and sends once") {
   CHECK(tries[0].answered_status == 500);
   CHECK(tries[1].answered_status == 503);
   CHECK(tries[2].answered_status == 429);
-  REQUIRE(eventually([&] { return outbox_rows(dir, number).front().status == "sent"; }));
-  CHECK(outbox_rows(dir, number).front().attempts == 5);
+  REQUIRE(eventually([&] { return outbox_rows(db, number).front().status == "sent"; }));
+  CHECK(outbox_rows(db, number).front().attempts == 5);
   std::this_thread::sleep_for(300ms);
   CHECK(requests_to(api, number).size() == 5);
 }
 
 TEST_CASE("REST mode takes 21610 as an opt-out and sends nothing more") {
-  test::TempDir dir;
+  test::TestDatabase db;
   FakeMessagesApi api(kAccountSid, kToken);
-  ServerProcess server(SMSCOACH_BINARY, rest_args(dir, api));
+  ServerProcess server(SMSCOACH_BINARY, rest_args(db, api));
   const std::string number = "+15557770003";
   api.plan(number, {FakeReply{400, 21610}});
 
   REQUIRE(text(server.port(), number, "hi", "SMrest0003").status == 200);
   REQUIRE(eventually([&] {
-    dialogue::SqliteStore store(dir.path() / "smscoach.db");
+    auto opened = db.open();
+  dialogue::Store& store = *opened;
     return store.load_texter(number)->opted_out;
   }));
-  CHECK(outbox_rows(dir, number).front().status == "failed");
-  CHECK(outbox_rows(dir, number).front().error.find("21610") != std::string::npos);
+  CHECK(outbox_rows(db, number).front().status == "failed");
+  CHECK(outbox_rows(db, number).front().error.find("21610") != std::string::npos);
 
   // Still texting: stored, never answered.
   REQUIRE(text(server.port(), number, "how much protein do i need", "SMrest0004").status == 200);
   std::this_thread::sleep_for(300ms);
   CHECK(requests_to(api, number).size() == 1);
-  CHECK(outbox_rows(dir, number).size() == 1);
+  CHECK(outbox_rows(db, number).size() == 1);
 }
 
 TEST_CASE("REST mode does not retry a 4xx that retrying cannot fix") {
-  test::TempDir dir;
+  test::TestDatabase db;
   FakeMessagesApi api(kAccountSid, kToken);
-  ServerProcess server(SMSCOACH_BINARY, rest_args(dir, api));
+  ServerProcess server(SMSCOACH_BINARY, rest_args(db, api));
   const std::string number = "+15557770004";
   api.plan(number, {FakeReply{400, 21211}});
 
   REQUIRE(text(server.port(), number, "hi", "SMrest0005").status == 200);
-  REQUIRE(eventually([&] { return outbox_rows(dir, number).front().status == "failed"; }));
+  REQUIRE(eventually([&] { return outbox_rows(db, number).front().status == "failed"; }));
   std::this_thread::sleep_for(300ms);
   CHECK(requests_to(api, number).size() == 1);
   HttpClient http;
@@ -201,50 +203,54 @@ TEST_CASE("REST mode does not retry a 4xx that retrying cannot fix") {
 }
 
 TEST_CASE("a reply queued when the process is killed goes out after a restart") {
-  test::TempDir dir;
+  test::TestDatabase db;
   FakeMessagesApi api(kAccountSid, kToken);
   const std::string number = "+15557770005";
   // Twilio is down: the reply waits in the outbox.
   api.plan(number, std::vector<FakeReply>(1000, FakeReply{503}));
+  // Short leases: on a shared store (PostgreSQL) nobody releases the dead
+  // instance's claim; it runs out.
+  const std::vector<std::string> short_lease = {"--outbox-timeout-ms", "500", "--outbox-lease-ms",
+                                                "1000"};
   {
-    ServerProcess server(SMSCOACH_BINARY, rest_args(dir, api));
+    ServerProcess server(SMSCOACH_BINARY, rest_args(db, api, short_lease));
     REQUIRE(text(server.port(), number, "what is creatine", "SMrest0006").status == 200);
     REQUIRE(eventually([&] { return !requests_to(api, number).empty(); }));
     server.kill9();
   }
   CHECK(api.accepted().empty());
-  const auto waiting = outbox_rows(dir, number);
+  const auto waiting = outbox_rows(db, number);
   REQUIRE(waiting.size() == 1);
   CHECK((waiting[0].status == "pending" || waiting[0].status == "sending"));
 
   // Twilio is back, and so are we.
   api.plan(number, {});
-  ServerProcess server(SMSCOACH_BINARY, rest_args(dir, api));
+  ServerProcess server(SMSCOACH_BINARY, rest_args(db, api, short_lease));
   REQUIRE(api.wait_for_accepted(1, 10s));
   CHECK(api.accepted().front().form.at("Body") == waiting[0].body);
-  REQUIRE(eventually([&] { return outbox_rows(dir, number).front().status == "sent"; }));
+  REQUIRE(eventually([&] { return outbox_rows(db, number).front().status == "sent"; }));
   std::this_thread::sleep_for(300ms);
   CHECK(api.accepted().size() == 1);
 }
 
 TEST_CASE("STOP in REST mode: the confirmation goes, queued replies do not") {
-  test::TempDir dir;
+  test::TestDatabase db;
   FakeMessagesApi api(kAccountSid, kToken);
   const std::string number = "+15557770006";
   api.plan(number, std::vector<FakeReply>(1000, FakeReply{503}));
-  ServerProcess server(SMSCOACH_BINARY, rest_args(dir, api));
+  ServerProcess server(SMSCOACH_BINARY, rest_args(db, api));
   REQUIRE(text(server.port(), number, "what is creatine", "SMrest0007").status == 200);
   REQUIRE(text(server.port(), number, "STOP", "SMrest0008").status == 200);
   // Twilio comes back only once the waiting reply is cancelled, so the test
   // does not race a retry that is already on the wire.
-  REQUIRE(eventually([&] { return outbox_rows(dir, number).front().status == "cancelled"; }));
+  REQUIRE(eventually([&] { return outbox_rows(db, number).front().status == "cancelled"; }));
   api.plan(number, {});
 
   REQUIRE(api.wait_for_accepted(1, 10s));
   std::this_thread::sleep_for(300ms);
   const auto accepted = api.accepted();
   REQUIRE(accepted.size() == 1);
-  const auto rows = outbox_rows(dir, number);
+  const auto rows = outbox_rows(db, number);
   REQUIRE(rows.size() == 2);
   CHECK(rows[0].status == "cancelled");
   CHECK(rows[1].status == "sent");
@@ -252,15 +258,15 @@ TEST_CASE("STOP in REST mode: the confirmation goes, queued replies do not") {
 }
 
 TEST_CASE("REST mode refuses to start without what it needs") {
-  test::TempDir dir;
+  test::TestDatabase db;
   FakeMessagesApi api(kAccountSid, kToken);
-  auto args = rest_args(dir, api);
+  auto args = rest_args(db, api);
   // Drop --twilio-account-sid and its value.
   const auto at = std::find(args.begin(), args.end(), "--twilio-account-sid");
   args.erase(at, at + 2);
   std::string line = std::string("'") + SMSCOACH_BINARY + "'";
   for (const auto& a : args) line += " '" + a + "'";
-  line += " > /dev/null 2> '" + (dir.path() / "err.txt").string() + "'";
+  line += " > /dev/null 2> '" + (db.dir() / "err.txt").string() + "'";
   const int status = std::system(line.c_str());
   CHECK(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 2);

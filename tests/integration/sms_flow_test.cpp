@@ -7,11 +7,11 @@
 #include <sstream>
 
 #include "content/loader.hpp"
-#include "dialogue/store/sqlite_store.hpp"
+#include "dialogue/store/store.hpp"
 #include "gateway/form.hpp"
 #include "http_client.hpp"
 #include "server_process.hpp"
-#include "support/temp_dir.hpp"
+#include "support/test_database.hpp"
 #include "twilio_signing.hpp"
 
 using namespace smscoach;
@@ -86,9 +86,9 @@ class Texter {
   test::HttpResult last_;
 };
 
-std::vector<std::string> serve_args(const test::TempDir& dir, std::vector<std::string> extra = {}) {
+std::vector<std::string> serve_args(const test::TestDatabase& db, std::vector<std::string> extra = {}) {
   std::vector<std::string> args = {"serve", "--listen", "127.0.0.1:0", "--db",
-                                   (dir.path() / "smscoach.db").string()};
+                                   db.url()};
   args.insert(args.end(), extra.begin(), extra.end());
   return args;
 }
@@ -100,9 +100,9 @@ struct CommandResult {
 };
 
 // Runs the binary through the shell with `input` on stdin.
-CommandResult run_cli(const test::TempDir& dir, const std::string& args, const std::string& input) {
-  const auto in = dir.path() / "stdin.txt", out = dir.path() / "stdout.txt",
-             err = dir.path() / "stderr.txt";
+CommandResult run_cli(const test::TestDatabase& db, const std::string& args, const std::string& input) {
+  const auto in = db.dir() / "stdin.txt", out = db.dir() / "stdout.txt",
+             err = db.dir() / "stderr.txt";
   std::ofstream(in) << input;
   const std::string cmd = std::string("'") + SMSCOACH_BINARY + "' " + args + " < '" + in.string() +
                           "' > '" + out.string() + "' 2> '" + err.string() + "'";
@@ -119,12 +119,12 @@ CommandResult run_cli(const test::TempDir& dir, const std::string& args, const s
 }  // namespace
 
 TEST_CASE("a texter is answered, opts out, stays opted out across a restart, and opts back in") {
-  test::TempDir dir;
+  test::TestDatabase db;
   const auto& program = shipped().program;
   const auto* faq = shipped().find_faq("what_is_lean_mass");
   REQUIRE(faq);
   {
-    ServerProcess server(SMSCOACH_BINARY, serve_args(dir));
+    ServerProcess server(SMSCOACH_BINARY, serve_args(db));
     Texter texter(server.port(), "+15551234567");
 
     CHECK(texter.text(faq->question) == std::vector<std::string>{faq->answer});
@@ -141,14 +141,15 @@ TEST_CASE("a texter is answered, opts out, stays opted out across a restart, and
     CHECK(server.stop() == 0);  // SIGTERM stops it cleanly
   }
   {
-    ServerProcess server(SMSCOACH_BINARY, serve_args(dir));
+    ServerProcess server(SMSCOACH_BINARY, serve_args(db));
     Texter texter(server.port(), "+15551234567");
     CHECK(texter.text(faq->question).empty());  // the opt-out survived the restart
     CHECK(texter.text("START") == std::vector<std::string>{program.opt_in_confirmation});
     CHECK(texter.text(faq->question) == std::vector<std::string>{faq->answer});
   }
   // Every text was stored, answered or not.
-  dialogue::SqliteStore store(dir.path() / "smscoach.db");
+  auto opened = db.open();
+  dialogue::Store& store = *opened;
   const auto messages = store.messages("+15551234567");
   REQUIRE(messages);
   int inbound = 0;
@@ -158,9 +159,9 @@ TEST_CASE("a texter is answered, opts out, stays opted out across a restart, and
 }
 
 TEST_CASE("a repeated MessageSid gets the same TwiML and is processed once") {
-  test::TempDir dir;
+  test::TestDatabase db;
   {
-    ServerProcess server(SMSCOACH_BINARY, serve_args(dir));
+    ServerProcess server(SMSCOACH_BINARY, serve_args(db));
     Texter texter(server.port(), "+15551112222");
     const auto first = texter.text("hello", "SMrepeat0001");
     const std::string first_body = texter.last().body;
@@ -171,13 +172,14 @@ TEST_CASE("a repeated MessageSid gets the same TwiML and is processed once") {
     CHECK(texter.text("STOP", "SMrepeat0002").size() == 1);
     CHECK(texter.text("STOP", "SMrepeat0002").size() == 1);  // same answer as the first delivery
   }
-  dialogue::SqliteStore store(dir.path() / "smscoach.db");
+  auto opened = db.open();
+  dialogue::Store& store = *opened;
   CHECK(store.messages("+15551112222")->size() == 4);  // 2 texts in, 2 replies out
 }
 
 TEST_CASE("bad requests get a clear 4xx and the server keeps serving") {
-  test::TempDir dir;
-  ServerProcess server(SMSCOACH_BINARY, serve_args(dir));
+  test::TestDatabase db;
+  ServerProcess server(SMSCOACH_BINARY, serve_args(db));
   HttpClient http;
   const auto port = server.port();
   Texter texter(port, "+15553334444");
@@ -205,11 +207,11 @@ TEST_CASE("bad requests get a clear 4xx and the server keeps serving") {
 }
 
 TEST_CASE("with an auth token, only correctly signed webhooks are processed") {
-  test::TempDir dir;
+  test::TestDatabase db;
   const std::string token = "12345678901234567890123456789012";
   const std::string public_url = "https://sms.example.com";
   ServerProcess server(SMSCOACH_BINARY,
-                       serve_args(dir, {"--twilio-auth-token", token, "--public-url", public_url}));
+                       serve_args(db, {"--twilio-auth-token", token, "--public-url", public_url}));
   HttpClient http;
   Texter texter(server.port(), "+15556667777");
   const auto fields = texter.fields("hello", "SMsigned0001");
@@ -228,23 +230,23 @@ TEST_CASE("with an auth token, only correctly signed webhooks are processed") {
 }
 
 TEST_CASE("serve refuses what it cannot do, in one line") {
-  test::TempDir dir;
-  auto public_dev = run_cli(dir, "serve --listen 0.0.0.0:0 --db '" + (dir.path() / "x.db").string() + "'", "");
+  test::TestDatabase db;
+  auto public_dev = run_cli(db, "serve --listen 0.0.0.0:0 --db '" + (db.dir() / "x.db").string() + "'", "");
   CHECK(public_dev.exit_code == 2);
   CHECK(public_dev.err.find("loopback only") != std::string::npos);
-  auto bad_listen = run_cli(dir, "serve --listen nowhere", "");
+  auto bad_listen = run_cli(db, "serve --listen nowhere", "");
   CHECK(bad_listen.exit_code == 2);
-  auto unknown = run_cli(dir, "serve --bogus", "");
+  auto unknown = run_cli(db, "serve --bogus", "");
   CHECK(unknown.exit_code == 2);
   CHECK(unknown.err == "smscoach: unknown flag --bogus (see smscoach serve --help)\n");
 }
 
 TEST_CASE("the CLI: chat, classify, content check, export, forget") {
-  test::TempDir dir;
-  const std::string db = "--db '" + (dir.path() / "cli.db").string() + "'";
+  test::TestDatabase db;
+  const std::string db_flag = "--db '" + db.url() + "'";
 
   SECTION("chat writes one JSON object per text with the SPEC state keys") {
-    auto r = run_cli(dir, "chat --from +15550001234 " + db, "hello\nSTOP\nwhat is lean mass\n");
+    auto r = run_cli(db, "chat --from +15550001234 " + db_flag, "hello\nSTOP\nwhat is lean mass\n");
     REQUIRE(r.exit_code == 0);
     std::istringstream lines(r.out);
     std::vector<nlohmann::json> out;
@@ -265,7 +267,7 @@ TEST_CASE("the CLI: chat, classify, content check, export, forget") {
     CHECK(out[2]["state"]["weight_kg"].is_null());
   }
   SECTION("classify is stateless and accepts lines or JSONL") {
-    auto r = run_cli(dir, "classify", "STOP\n{\"text\": \"what is lean mass\"}\nyes\n");
+    auto r = run_cli(db, "classify", "STOP\n{\"text\": \"what is lean mass\"}\nyes\n");
     REQUIRE(r.exit_code == 0);
     std::istringstream lines(r.out);
     std::vector<nlohmann::json> out;
@@ -277,24 +279,24 @@ TEST_CASE("the CLI: chat, classify, content check, export, forget") {
     CHECK(out[2]["intent"] != "opt_in");  // YES is an opt-in only while opted out
   }
   SECTION("content check passes the shipped base and reports file:line on a broken one") {
-    auto ok = run_cli(dir, "content check", "");
+    auto ok = run_cli(db, "content check", "");
     CHECK(ok.exit_code == 0);
     CHECK(ok.out.find("ok:") == 0);
-    const auto broken = dir.path() / "broken";
+    const auto broken = db.dir() / "broken";
     std::filesystem::create_directories(broken);
     for (const auto& e : std::filesystem::directory_iterator(SMSCOACH_CONTENT_DIR)) {
       std::filesystem::copy_file(e.path(), broken / e.path().filename());
     }
     std::ofstream(broken / "intents.jsonl", std::ios::app) << "{not json\n";
-    auto bad = run_cli(dir, "content check '" + broken.string() + "'", "");
+    auto bad = run_cli(db, "content check '" + broken.string() + "'", "");
     CHECK(bad.exit_code == 1);
     CHECK(bad.out.find("intents.jsonl:") != std::string::npos);
     CHECK(bad.out.find(": not valid JSON") != std::string::npos);
-    auto refuse = run_cli(dir, "serve --listen 127.0.0.1:0 --content '" + broken.string() + "' " + db, "");
+    auto refuse = run_cli(db, "serve --listen 127.0.0.1:0 --content '" + broken.string() + "' " + db_flag, "");
     CHECK(refuse.exit_code == 1);  // the server refuses to start on invalid content
   }
   SECTION("export-training writes every utterance") {
-    auto r = run_cli(dir, "content export-training", "");
+    auto r = run_cli(db, "content export-training", "");
     REQUIRE(r.exit_code == 0);
     std::size_t n = 0;
     std::istringstream lines(r.out);
@@ -306,27 +308,28 @@ TEST_CASE("the CLI: chat, classify, content check, export, forget") {
     CHECK(n == shipped().training_utterances().size());
   }
   SECTION("users forget erases a texter but keeps the opt-out") {
-    REQUIRE(run_cli(dir, "chat --from +15550009999 " + db, "im 80kg\nSTOP\n").exit_code == 0);
-    auto r = run_cli(dir, "users forget +15550009999 " + db, "");
+    REQUIRE(run_cli(db, "chat --from +15550009999 " + db_flag, "im 80kg\nSTOP\n").exit_code == 0);
+    auto r = run_cli(db, "users forget +15550009999 " + db_flag, "");
     CHECK(r.exit_code == 0);
-    dialogue::SqliteStore store(dir.path() / "cli.db");
+    auto opened = db.open();
+    dialogue::Store& store = *opened;
     CHECK(store.messages("+15550009999")->empty());
     CHECK(store.load_texter("+15550009999")->opted_out);
-    CHECK(run_cli(dir, "users forget 5550009999 " + db, "").exit_code == 2);
+    CHECK(run_cli(db, "users forget 5550009999 " + db_flag, "").exit_code == 2);
   }
 }
 
 TEST_CASE("what a texter told the line is remembered across a restart") {
-  test::TempDir dir;
+  test::TestDatabase db;
   {
-    ServerProcess server(SMSCOACH_BINARY, serve_args(dir));
+    ServerProcess server(SMSCOACH_BINARY, serve_args(db));
     Texter texter(server.port(), "+15552223333");
     texter.text("im 176 lbs and bulking");
     const auto ask = texter.text("what dose do i need?");
     REQUIRE(ask.size() == 1);
     CHECK(ask[0] == shipped().program.dose_ask_supplement);
   }
-  ServerProcess server(SMSCOACH_BINARY, serve_args(dir));
+  ServerProcess server(SMSCOACH_BINARY, serve_args(db));
   Texter texter(server.port(), "+15552223333");
   // The pending question and the weight both survived: "creatine" answers it.
   const auto dose = texter.text("creatine");
@@ -336,8 +339,8 @@ TEST_CASE("what a texter told the line is remembered across a restart") {
 }
 
 TEST_CASE("a keyword Twilio already answered (OptOutType) is recorded and not answered again") {
-  test::TempDir dir;
-  ServerProcess server(SMSCOACH_BINARY, serve_args(dir));
+  test::TestDatabase db;
+  ServerProcess server(SMSCOACH_BINARY, serve_args(db));
   HttpClient http;
   Texter texter(server.port(), "+15554445555");
   auto fields = texter.fields("STOP", "SMoptout0001");
@@ -354,8 +357,8 @@ TEST_CASE("a keyword Twilio already answered (OptOutType) is recorded and not an
 }
 
 TEST_CASE("with a rate limit, excess texts get an empty response and STOP still acts") {
-  test::TempDir dir;
-  ServerProcess server(SMSCOACH_BINARY, serve_args(dir, {"--rate-limit", "2"}));
+  test::TestDatabase db;
+  ServerProcess server(SMSCOACH_BINARY, serve_args(db, {"--rate-limit", "2"}));
   Texter texter(server.port(), "+15557778888");
   CHECK(texter.text("hello").size() == 1);
   CHECK(texter.text("hello again").size() == 1);
@@ -363,6 +366,7 @@ TEST_CASE("with a rate limit, excess texts get an empty response and STOP still 
   CHECK(texter.text("STOP").size() == 1);
   Texter other(server.port(), "+15557779999");
   CHECK(other.text("hello").size() == 1);
-  dialogue::SqliteStore store(dir.path() / "smscoach.db");
+  auto opened = db.open();
+  dialogue::Store& store = *opened;
   CHECK(store.messages("+15557778888")->size() == 4 + 3);
 }

@@ -6,6 +6,7 @@
 
 #include "dialogue/handoff_timeout.hpp"
 #include "dialogue/store/sqlite_store.hpp"
+#include "support/test_database.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace smscoach;
@@ -36,9 +37,9 @@ std::vector<std::string> numbers(const std::vector<ConversationSummary>& list) {
 
 }  // namespace
 
-TEST_CASE("conversations list newest first, page by cursor, and filter") {
-  test::TempDir dir;
-  SqliteStore store(dir.path() / "s.db");
+TEST_CASE("conversations list newest first, page by cursor, and filter", "[store]") {
+  test::FreshStore fresh;
+  Store& store = *fresh;
   for (int i = 0; i < 5; ++i) {
     TexterState state;
     state.flagged = i % 2 == 0;
@@ -76,9 +77,9 @@ TEST_CASE("conversations list newest first, page by cursor, and filter") {
   CHECK(refused.error().code == ErrorCode::bad_input);
 }
 
-TEST_CASE("search finds conversations by any word of their messages, prefixes too") {
-  test::TempDir dir;
-  SqliteStore store(dir.path() / "s.db");
+TEST_CASE("search finds conversations by any word of their messages, prefixes too", "[store]") {
+  test::FreshStore fresh;
+  Store& store = *fresh;
   REQUIRE(store.record_turn(text_turn("SM1", "+15550000001", "is creatine safe", 1000)));
   REQUIRE(store.record_turn(text_turn("SM2", "+15550000002", "how much protein", 1001)));
   REQUIRE(store.record_turn(text_turn("SM3", "+15550000003", "creatine and lisinopril", 1002)));
@@ -102,9 +103,9 @@ TEST_CASE("search finds conversations by any word of their messages, prefixes to
   CHECK(store.list_conversations(q)->conversations.empty());
 }
 
-TEST_CASE("the handoff queue lists human and flagged conversations, oldest first, with reasons") {
-  test::TempDir dir;
-  SqliteStore store(dir.path() / "s.db");
+TEST_CASE("the handoff queue lists human and flagged conversations, oldest first, with reasons", "[store]") {
+  test::FreshStore fresh;
+  Store& store = *fresh;
   TexterState human;
   human.mode = Mode::human;
   human.flagged = true;
@@ -133,9 +134,9 @@ TEST_CASE("the handoff queue lists human and flagged conversations, oldest first
   CHECK(released->handoff_reason.empty());
 }
 
-TEST_CASE("takeover, operator message and hand-back, each audited") {
-  test::TempDir dir;
-  SqliteStore store(dir.path() / "s.db");
+TEST_CASE("takeover, operator message and hand-back, each audited", "[store]") {
+  test::FreshStore fresh;
+  Store& store = *fresh;
   const std::string number = "+15550000001";
   REQUIRE(store.record_turn(text_turn("SM1", number, "hello", 1000)));
 
@@ -175,9 +176,9 @@ TEST_CASE("takeover, operator message and hand-back, each audited") {
   CHECK(unknown.error().code == ErrorCode::not_found);
 }
 
-TEST_CASE("an operator message to an opted-out texter is refused and nothing is stored") {
-  test::TempDir dir;
-  SqliteStore store(dir.path() / "s.db");
+TEST_CASE("an operator message to an opted-out texter is refused and nothing is stored", "[store]") {
+  test::FreshStore fresh;
+  Store& store = *fresh;
   const std::string number = "+15550000001";
   TexterState out;
   out.opted_out = true;
@@ -189,18 +190,18 @@ TEST_CASE("an operator message to an opted-out texter is refused and nothing is 
   CHECK(store.audit_log(10)->empty());
 }
 
-TEST_CASE("sending implies takeover, so the bot does not talk over a person") {
-  test::TempDir dir;
-  SqliteStore store(dir.path() / "s.db");
+TEST_CASE("sending implies takeover, so the bot does not talk over a person", "[store]") {
+  test::FreshStore fresh;
+  Store& store = *fresh;
   const std::string number = "+15550000001";
   REQUIRE(store.record_turn(text_turn("SM1", number, "hello", 1000)));
   REQUIRE(store.send_operator_message(number, "bob", "Coach Bob here", 2000));
   CHECK(store.load_texter(number)->mode == Mode::human);
 }
 
-TEST_CASE("notes stay with the conversation and are never queued") {
-  test::TempDir dir;
-  SqliteStore store(dir.path() / "s.db");
+TEST_CASE("notes stay with the conversation and are never queued", "[store]") {
+  test::FreshStore fresh;
+  Store& store = *fresh;
   const std::string number = "+15550000001";
   REQUIRE(store.record_turn(text_turn("SM1", number, "hello", 1000)));
   REQUIRE(store.add_note(number, "alice", "Asked about meds last week", 2000));
@@ -212,9 +213,9 @@ TEST_CASE("notes stay with the conversation and are never queued") {
   CHECK(detail->messages.size() == 2);
 }
 
-TEST_CASE("relabels apply to inbound messages and export as training text") {
-  test::TempDir dir;
-  SqliteStore store(dir.path() / "s.db");
+TEST_CASE("relabels apply to inbound messages and export as training text", "[store]") {
+  test::FreshStore fresh;
+  Store& store = *fresh;
   const std::string number = "+15550000001";
   REQUIRE(store.record_turn(text_turn("SM1", number, "yo whats good", 1000)));
   const auto messages = store.conversation(number)->messages;
@@ -233,9 +234,9 @@ TEST_CASE("relabels apply to inbound messages and export as training text") {
   CHECK(not_inbound.error().code == ErrorCode::not_found);
 }
 
-TEST_CASE("export hands every message over oldest first, page after page") {
-  test::TempDir dir;
-  SqliteStore store(dir.path() / "s.db");
+TEST_CASE("export hands every message over oldest first, page after page", "[store]") {
+  test::FreshStore fresh;
+  Store& store = *fresh;
   // More than one export page, with equal timestamps across a page boundary.
   for (int i = 0; i < 700; ++i) {
     REQUIRE(store.record_turn(text_turn("SM" + std::to_string(i), "+1555000" + std::to_string(1000 + i % 7),
@@ -259,9 +260,9 @@ TEST_CASE("export hands every message over oldest first, page after page") {
   CHECK(stopped == 10);
 }
 
-TEST_CASE("erase removes messages, notes and outbox rows, keeps an opt-out, and is audited") {
-  test::TempDir dir;
-  SqliteStore store(dir.path() / "s.db");
+TEST_CASE("erase removes messages, notes and outbox rows, keeps an opt-out, and is audited", "[store]") {
+  test::FreshStore fresh;
+  Store& store = *fresh;
   const std::string number = "+15550000001";
   REQUIRE(store.record_turn(text_turn("SM1", number, "hello", 1000)));
   REQUIRE(store.add_note(number, "alice", "note", 1100));
@@ -279,9 +280,9 @@ TEST_CASE("erase removes messages, notes and outbox rows, keeps an opt-out, and 
   CHECK(store.audit_log(1)->front().action == "erase");
 }
 
-TEST_CASE("a handoff left without an operator message returns to the bot, and the texter is told") {
-  test::TempDir dir;
-  SqliteStore store(dir.path() / "s.db");
+TEST_CASE("a handoff left without an operator message returns to the bot, and the texter is told", "[store]") {
+  test::FreshStore fresh;
+  Store& store = *fresh;
   const std::string quiet = "+15550000001", busy = "+15550000002";
   REQUIRE(store.record_turn(text_turn("SM1", quiet, "hello", 1000)));
   REQUIRE(store.record_turn(text_turn("SM2", busy, "hello", 1000)));
@@ -301,9 +302,9 @@ TEST_CASE("a handoff left without an operator message returns to the bot, and th
   CHECK(store.load_texter(busy)->mode == Mode::human);
 }
 
-TEST_CASE("idle handoffs go back to the bot on the clock; without a way to send, silently") {
-  test::TempDir dir;
-  SqliteStore store(dir.path() / "s.db");
+TEST_CASE("idle handoffs go back to the bot on the clock; without a way to send, silently", "[store]") {
+  test::FreshStore fresh;
+  Store& store = *fresh;
   content::ProgramText program;
   program.human_timeout = "The bot is back.";
   const std::string number = "+15550000001";
@@ -322,9 +323,9 @@ TEST_CASE("idle handoffs go back to the bot on the clock; without a way to send,
   CHECK(store.outbox(number)->empty());
 }
 
-TEST_CASE("operator messages go from the number the texter last wrote to") {
-  test::TempDir dir;
-  SqliteStore store(dir.path() / "s.db");
+TEST_CASE("operator messages go from the number the texter last wrote to", "[store]") {
+  test::FreshStore fresh;
+  Store& store = *fresh;
   const std::string number = "+15550000001";
   REQUIRE(store.record_turn(text_turn("SM1", number, "hello", 1000)));
   auto second_line = text_turn("SM2", number, "hello again", 1100);

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "dialogue/store/sqlite_store.hpp"
+#include "support/test_database.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace smscoach;
@@ -29,18 +30,22 @@ TurnRecord queued_turn(const std::string& sid, const std::string& from,
   return r;
 }
 
-SendReport sent(std::int64_t id, std::string sid) {
+// Reports on attempt 1 unless told otherwise.
+SendReport sent(std::int64_t id, std::string sid, int attempt = 1) {
   SendReport r;
   r.id = id;
+  r.attempt = attempt;
   r.outcome = SendOutcome::sent;
   r.provider_sid = std::move(sid);
   r.provider_status = "queued";
   return r;
 }
 
-SendReport outcome(std::int64_t id, SendOutcome what, std::int64_t next_attempt_ms = 0) {
+SendReport outcome(std::int64_t id, SendOutcome what, std::int64_t next_attempt_ms = 0,
+                   int attempt = 1) {
   SendReport r;
   r.id = id;
+  r.attempt = attempt;
   r.outcome = what;
   r.error = "HTTP 500";
   r.next_attempt_ms = next_attempt_ms;
@@ -55,9 +60,9 @@ std::vector<std::string> bodies(const std::vector<OutboxItem>& items) {
 
 }  // namespace
 
-TEST_CASE("a turn in REST mode queues its replies from the number texted") {
-  test::TempDir dir;
-  SqliteStore store(dir.path() / "s.db");
+TEST_CASE("a turn in REST mode queues its replies from the number texted", "[store]") {
+  test::FreshStore fresh;
+  Store& store = *fresh;
   REQUIRE(store.record_turn(queued_turn("SM1", "+15551230001", {"one", "two"})));
 
   auto rows = store.outbox("+15551230001");
@@ -79,9 +84,9 @@ TEST_CASE("a turn in REST mode queues its replies from the number texted") {
   CHECK(store.outbox("+15551230001")->size() == 2);
 }
 
-TEST_CASE("one texter's replies go one at a time and in order; texters in parallel") {
-  test::TempDir dir;
-  SqliteStore store(dir.path() / "s.db");
+TEST_CASE("one texter's replies go one at a time and in order; texters in parallel", "[store]") {
+  test::FreshStore fresh;
+  Store& store = *fresh;
   REQUIRE(store.record_turn(queued_turn("SM1", "+15551230001", {"a1", "a2"})));
   REQUIRE(store.record_turn(queued_turn("SM2", "+15551230002", {"b1"})));
 
@@ -104,9 +109,9 @@ TEST_CASE("one texter's replies go one at a time and in order; texters in parall
   CHECK(counts->outbox_depth == 2);  // a2 and b1 in flight
 }
 
-TEST_CASE("a transient failure waits for its retry time; attempts are counted") {
-  test::TempDir dir;
-  SqliteStore store(dir.path() / "s.db");
+TEST_CASE("a transient failure waits for its retry time; attempts are counted", "[store]") {
+  test::FreshStore fresh;
+  Store& store = *fresh;
   REQUIRE(store.record_turn(queued_turn("SM1", "+15551230001", {"a1"})));
   auto claimed = store.claim_outbox(kT0, kLease, 10);
   REQUIRE(claimed->size() == 1);
@@ -121,7 +126,10 @@ TEST_CASE("a transient failure waits for its retry time; attempts are counted") 
   auto again = store.claim_outbox(kT0 + 2000, kLease, 10);
   REQUIRE(again->size() == 1);
   CHECK((*again)[0].attempt == 2);
-  REQUIRE(store.complete_outbox(outcome(id, SendOutcome::failed), kT0 + 2001));
+  // The first attempt's sender cannot report again: the row is claimed anew.
+  CHECK(store.complete_outbox(outcome(id, SendOutcome::failed), kT0 + 2001).error().code ==
+        ErrorCode::conflict);
+  REQUIRE(store.complete_outbox(outcome(id, SendOutcome::failed, 0, 2), kT0 + 2001));
   auto rows = store.outbox("+15551230001");
   CHECK((*rows)[0].status == "failed");
   CHECK((*rows)[0].attempts == 2);
@@ -131,12 +139,12 @@ TEST_CASE("a transient failure waits for its retry time; attempts are counted") 
   CHECK_FALSE(store.next_outbox_due()->has_value());
 }
 
-TEST_CASE("a lease protects a claim until it runs out or is released") {
-  test::TempDir dir;
-  const auto path = dir.path() / "s.db";
+TEST_CASE("a lease protects a claim until it runs out or is released", "[store]") {
+  test::TestDatabase db;
   std::int64_t id = 0;
   {
-    SqliteStore store(path);
+    auto opened = db.open();
+    Store& store = *opened;
     REQUIRE(store.record_turn(queued_turn("SM1", "+15551230001", {"a1"})));
     auto claimed = store.claim_outbox(kT0, kLease, 10);
     REQUIRE(claimed->size() == 1);
@@ -148,23 +156,26 @@ TEST_CASE("a lease protects a claim until it runs out or is released") {
     REQUIRE(reclaimed->size() == 1);
     CHECK((*reclaimed)[0].attempt == 2);
   }
-  // A new process on the same file takes everything back at once.
-  SqliteStore store(path);
+  // A new process that owns the store alone (SQLite) takes everything back at once.
+  auto reopened = db.open();
+  Store& store = *reopened;
   REQUIRE(store.release_outbox_leases());
   auto resumed = store.claim_outbox(kT0 + kLease + 1, kLease, 10);
   REQUIRE(resumed->size() == 1);
   CHECK((*resumed)[0].id == id);
   CHECK((*resumed)[0].attempt == 3);
 
+  // A sender whose lease ran out reports too late: its claim is gone.
+  CHECK_FALSE(store.complete_outbox(sent(id, "SMold", 2), kT0));
   // Completing a row that is no longer claimed changes nothing.
-  REQUIRE(store.complete_outbox(sent(id, "SMx"), kT0));
-  CHECK_FALSE(store.complete_outbox(sent(id, "SMy"), kT0));
+  REQUIRE(store.complete_outbox(sent(id, "SMx", 3), kT0));
+  CHECK_FALSE(store.complete_outbox(sent(id, "SMy", 3), kT0));
   CHECK(store.outbox("+15551230001")->front().provider_sid == "SMx");
 }
 
-TEST_CASE("an opt-out cancels what waits, but its confirmation still goes") {
-  test::TempDir dir;
-  SqliteStore store(dir.path() / "s.db");
+TEST_CASE("an opt-out cancels what waits, but its confirmation still goes", "[store]") {
+  test::FreshStore fresh;
+  Store& store = *fresh;
   const std::string number = "+15551230001";
   REQUIRE(store.record_turn(queued_turn("SM1", number, {"a1", "a2"})));
   REQUIRE(store.record_turn(queued_turn("SM2", number, {"You are unsubscribed."}, true)));
@@ -178,9 +189,9 @@ TEST_CASE("an opt-out cancels what waits, but its confirmation still goes") {
   CHECK(bodies(*claimed) == std::vector<std::string>{"You are unsubscribed."});
 }
 
-TEST_CASE("the claim itself never hands out a text for an opted-out texter") {
-  test::TempDir dir;
-  SqliteStore store(dir.path() / "s.db");
+TEST_CASE("the claim itself never hands out a text for an opted-out texter", "[store]") {
+  test::FreshStore fresh;
+  Store& store = *fresh;
   const std::string number = "+15551230001";
   REQUIRE(store.record_turn(queued_turn("SM1", number, {"a1"})));
   // Opted out by a path that queued nothing (Twilio handled the STOP itself).
@@ -191,9 +202,9 @@ TEST_CASE("the claim itself never hands out a text for an opted-out texter") {
   CHECK(store.outbox(number)->front().status == "cancelled");
 }
 
-TEST_CASE("the provider saying 21610 marks the texter opted out and stops the rest") {
-  test::TempDir dir;
-  SqliteStore store(dir.path() / "s.db");
+TEST_CASE("the provider saying 21610 marks the texter opted out and stops the rest", "[store]") {
+  test::FreshStore fresh;
+  Store& store = *fresh;
   const std::string number = "+15551230001";
   REQUIRE(store.record_turn(queued_turn("SM1", number, {"a1", "a2"})));
   auto claimed = store.claim_outbox(kT0, kLease, 10);
@@ -207,9 +218,9 @@ TEST_CASE("the provider saying 21610 marks the texter opted out and stops the re
   CHECK(store.claim_outbox(kT0, kLease, 10)->empty());
 }
 
-TEST_CASE("delivery statuses only move forward, and only for our messages") {
-  test::TempDir dir;
-  SqliteStore store(dir.path() / "s.db");
+TEST_CASE("delivery statuses only move forward, and only for our messages", "[store]") {
+  test::FreshStore fresh;
+  Store& store = *fresh;
   const std::string number = "+15551230001";
   REQUIRE(store.record_turn(queued_turn("SM1", number, {"a1"})));
   auto claimed = store.claim_outbox(kT0, kLease, 10);
@@ -226,9 +237,9 @@ TEST_CASE("delivery statuses only move forward, and only for our messages") {
   CHECK(unknown.error().code == ErrorCode::not_found);
 }
 
-TEST_CASE("an undelivered status keeps the provider's error code for staff") {
-  test::TempDir dir;
-  SqliteStore store(dir.path() / "s.db");
+TEST_CASE("an undelivered status keeps the provider's error code for staff", "[store]") {
+  test::FreshStore fresh;
+  Store& store = *fresh;
   const std::string number = "+15551230001";
   REQUIRE(store.record_turn(queued_turn("SM1", number, {"a1"})));
   auto claimed = store.claim_outbox(kT0, kLease, 10);
@@ -239,9 +250,9 @@ TEST_CASE("an undelivered status keeps the provider's error code for staff") {
   CHECK(row.error == "provider error 30007");
 }
 
-TEST_CASE("forgetting a texter erases their outbox rows") {
-  test::TempDir dir;
-  SqliteStore store(dir.path() / "s.db");
+TEST_CASE("forgetting a texter erases their outbox rows", "[store]") {
+  test::FreshStore fresh;
+  Store& store = *fresh;
   REQUIRE(store.record_turn(queued_turn("SM1", "+15551230001", {"a1"})));
   REQUIRE(store.record_turn(queued_turn("SM2", "+15551230002", {"b1"})));
   REQUIRE(store.forget("+15551230001"));
@@ -249,9 +260,9 @@ TEST_CASE("forgetting a texter erases their outbox rows") {
   CHECK(store.outbox("+15551230002")->size() == 1);
 }
 
-TEST_CASE("handoffs open counts texters waiting for a human or flagged") {
-  test::TempDir dir;
-  SqliteStore store(dir.path() / "s.db");
+TEST_CASE("handoffs open counts texters waiting for a human or flagged", "[store]") {
+  test::FreshStore fresh;
+  Store& store = *fresh;
   auto human = queued_turn("SM1", "+15551230001", {});
   human.state.mode = Mode::human;
   auto flagged = queued_turn("SM2", "+15551230002", {});

@@ -6,6 +6,7 @@
 #include "support/shipped_knowledge.hpp"
 #include "dialogue/service.hpp"
 #include "dialogue/store/sqlite_store.hpp"
+#include "support/test_database.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace smscoach;
@@ -20,9 +21,9 @@ std::shared_ptr<const Knowledge> shipped() {
 
 }  // namespace
 
-TEST_CASE("the service stores each turn and answers repeats from the store") {
-  test::TempDir dir;
-  SqliteStore store(dir.path() / "s.db");
+TEST_CASE("the service stores each turn and answers repeats from the store", "[store]") {
+  test::FreshStore fresh;
+  Store& store = *fresh;
   Service service(store, shipped());
   const InboundSms sms{"SM100", "+15557654321", "+15550001111", "what is lean mass", ""};
   auto first = service.handle(sms, Clock::now());
@@ -38,9 +39,9 @@ TEST_CASE("the service stores each turn and answers repeats from the store") {
   CHECK(store.messages(sms.from)->size() == 2);
 }
 
-TEST_CASE("a keyword the provider already answered changes the state and sends nothing") {
-  test::TempDir dir;
-  SqliteStore store(dir.path() / "s.db");
+TEST_CASE("a keyword the provider already answered changes the state and sends nothing", "[store]") {
+  test::FreshStore fresh;
+  Store& store = *fresh;
   Service service(store, shipped());
   auto stop = service.handle({"SMk1", "+15553330000", "", "stop", "STOP"}, Clock::now());
   REQUIRE(stop);
@@ -55,9 +56,9 @@ TEST_CASE("a keyword the provider already answered changes the state and sends n
   CHECK(store.messages("+15553330000")->size() == 3);  // all stored, nothing sent
 }
 
-TEST_CASE("the rate limit stores excess texts unanswered, lets compliance through, per number") {
-  test::TempDir dir;
-  SqliteStore store(dir.path() / "s.db");
+TEST_CASE("the rate limit stores excess texts unanswered, lets compliance through, per number", "[store]") {
+  test::FreshStore fresh;
+  Store& store = *fresh;
   Service service(store, shipped(), ServiceOptions{.rate_limit_per_minute = 3});
   const auto t0 = Clock::now();
   auto text = [&](const std::string& sid, const std::string& from, const std::string& body,
@@ -86,9 +87,9 @@ TEST_CASE("the rate limit stores excess texts unanswered, lets compliance throug
   CHECK_FALSE(text("SMr7", "+15556660000", "hello", t0 + std::chrono::seconds(70)).replies.empty());
 }
 
-TEST_CASE("the service refuses a text without sender or id") {
-  test::TempDir dir;
-  SqliteStore store(dir.path() / "s.db");
+TEST_CASE("the service refuses a text without sender or id", "[store]") {
+  test::FreshStore fresh;
+  Store& store = *fresh;
   Service service(store, shipped());
   auto r = service.handle({"SM1", "", "", "hi", ""}, Clock::now());
   REQUIRE_FALSE(r);
@@ -98,9 +99,9 @@ TEST_CASE("the service refuses a text without sender or id") {
   CHECK(r2.error().code == ErrorCode::bad_input);
 }
 
-TEST_CASE("concurrent texts from one texter are all stored, none lost") {
-  test::TempDir dir;
-  SqliteStore store(dir.path() / "s.db");
+TEST_CASE("concurrent texts from one texter are all stored, none lost", "[store]") {
+  test::FreshStore fresh;
+  Store& store = *fresh;
   Service service(store, shipped());
   constexpr int kThreads = 4, kEach = 15;
   std::vector<std::thread> threads;
@@ -127,9 +128,9 @@ TEST_CASE("concurrent texts from one texter are all stored, none lost") {
   CHECK(inbound == kThreads * kEach);
 }
 
-TEST_CASE("a swapped knowledge base answers new turns") {
-  test::TempDir dir;
-  SqliteStore store(dir.path() / "s.db");
+TEST_CASE("a swapped knowledge base answers new turns", "[store]") {
+  test::FreshStore fresh;
+  Store& store = *fresh;
   auto k = shipped();
   Service service(store, k);
   auto kb = k->kb;
@@ -141,9 +142,9 @@ TEST_CASE("a swapped knowledge base answers new turns") {
   CHECK(r->replies[0] == "Swapped greeting.");
 }
 
-TEST_CASE("with queued replies the service fills the outbox, and needs the number texted") {
-  test::TempDir dir;
-  SqliteStore store(dir.path() / "s.db");
+TEST_CASE("with queued replies the service fills the outbox, and needs the number texted", "[store]") {
+  test::FreshStore fresh;
+  Store& store = *fresh;
   ServiceOptions options;
   options.queue_replies = true;
   Service service(store, shipped(), options);

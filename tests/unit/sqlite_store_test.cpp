@@ -4,7 +4,13 @@
 
 #include <cstdio>
 
+#include <atomic>
+#include <filesystem>
+#include <thread>
+
+#include "dialogue/store/postgres_store.hpp"
 #include "dialogue/store/sqlite_store.hpp"
+#include "support/test_database.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace smscoach;
@@ -25,12 +31,18 @@ TurnRecord turn(const std::string& sid, const std::string& from, const std::stri
   return r;
 }
 
+int schema_version(Store& store) {
+  if (auto* sqlite = dynamic_cast<SqliteStore*>(&store)) return sqlite->schema_version();
+  if (auto* postgres = dynamic_cast<PostgresStore*>(&store)) return postgres->schema_version();
+  return -1;
+}
+
 }  // namespace
 
-TEST_CASE("a new store migrates its schema and knows no one") {
-  test::TempDir dir;
-  SqliteStore store(dir.path() / "sub" / "s.db");
-  CHECK(store.schema_version() == 4);
+TEST_CASE("a new store migrates its schema and knows no one", "[store]") {
+  test::FreshStore fresh;
+  Store& store = *fresh;
+  CHECK(schema_version(store) == 4);
   CHECK(store.ping().has_value());
   auto t = store.load_texter("+15551234567");
   REQUIRE(t);
@@ -43,9 +55,8 @@ TEST_CASE("a new store migrates its schema and knows no one") {
   CHECK_FALSE(none->has_value());
 }
 
-TEST_CASE("a turn is stored whole and survives reopening") {
-  test::TempDir dir;
-  const auto path = dir.path() / "s.db";
+TEST_CASE("a turn is stored whole and survives reopening", "[store]") {
+  test::TestDatabase db;
   TexterState state;
   state.weight_kg = 81.5;
   state.goal = "lose_fat";
@@ -64,12 +75,14 @@ TEST_CASE("a turn is stored whole and survives reopening") {
   state.more_text = "the rest";
   state.age_years = 67;
   {
-    SqliteStore store(path);
+    auto opened = db.open();
+    Store& store = *opened;
     auto r = store.record_turn(turn("SM1", "+15551234567", "hi \"there\" & <you>", {"one", "two"}, state));
     REQUIRE(r);
     CHECK_FALSE(r->duplicate);
   }
-  SqliteStore store(path);
+  auto reopened = db.open();
+  Store& store = *reopened;
   auto t = store.load_texter("+15551234567");
   REQUIRE(t);
   state.number = "+15551234567";
@@ -90,9 +103,9 @@ TEST_CASE("a turn is stored whole and survives reopening") {
   CHECK(**replies == std::vector<std::string>{"one", "two"});
 }
 
-TEST_CASE("a repeated message id changes nothing and returns the first replies") {
-  test::TempDir dir;
-  SqliteStore store(dir.path() / "s.db");
+TEST_CASE("a repeated message id changes nothing and returns the first replies", "[store]") {
+  test::FreshStore fresh;
+  Store& store = *fresh;
   REQUIRE(store.record_turn(turn("SM1", "+15551234567", "first", {"answer one"})));
   TexterState changed;
   changed.goal = "endurance";
@@ -104,17 +117,17 @@ TEST_CASE("a repeated message id changes nothing and returns the first replies")
   CHECK(store.load_texter("+15551234567")->goal.empty());
 }
 
-TEST_CASE("a turn without a message id or sender is refused") {
-  test::TempDir dir;
-  SqliteStore store(dir.path() / "s.db");
+TEST_CASE("a turn without a message id or sender is refused", "[store]") {
+  test::FreshStore fresh;
+  Store& store = *fresh;
   auto r = store.record_turn(turn("", "+15551234567", "x", {}));
   REQUIRE_FALSE(r);
   CHECK(r.error().code == ErrorCode::bad_input);
 }
 
-TEST_CASE("forget erases profile and messages but keeps an opt-out") {
-  test::TempDir dir;
-  SqliteStore store(dir.path() / "s.db");
+TEST_CASE("forget erases profile and messages but keeps an opt-out", "[store]") {
+  test::FreshStore fresh;
+  Store& store = *fresh;
   TexterState opted;
   opted.opted_out = true;
   opted.weight_kg = 70;
@@ -136,9 +149,9 @@ TEST_CASE("forget erases profile and messages but keeps an opt-out") {
   CHECK(store.messages("+15550000003")->size() == 2);  // others untouched
 }
 
-TEST_CASE("a turn that erases history keeps only itself") {
-  test::TempDir dir;
-  SqliteStore store(dir.path() / "s.db");
+TEST_CASE("a turn that erases history keeps only itself", "[store]") {
+  test::FreshStore fresh;
+  Store& store = *fresh;
   REQUIRE(store.record_turn(turn("SM1", "+15550000001", "im 80kg", {"noted"})));
   auto erase = turn("SM2", "+15550000001", "delete my data", {"done"});
   erase.erase_history = true;
@@ -150,7 +163,7 @@ TEST_CASE("a turn that erases history keeps only itself") {
   CHECK(store.processed_replies("SM2")->value() == std::vector<std::string>{"done"});
 }
 
-TEST_CASE("a database newer than the program is refused at open") {
+TEST_CASE("a database newer than the program is refused at open", "[sqlite]") {
   test::TempDir dir;
   const auto path = dir.path() / "s.db";
   { SqliteStore store(path); }
@@ -161,7 +174,42 @@ TEST_CASE("a database newer than the program is refused at open") {
   CHECK_THROWS_WITH(SqliteStore(path), Catch::Contains("newer than this smscoach"));
 }
 
-TEST_CASE("a file that is not a database is refused at open with a reason") {
+TEST_CASE("a new SQLite store creates its folder", "[sqlite]") {
+  test::TempDir dir;
+  SqliteStore store(dir.path() / "sub" / "s.db");
+  CHECK(store.schema_version() == 4);
+  CHECK(std::filesystem::exists(dir.path() / "sub" / "s.db"));
+}
+
+TEST_CASE("a PostgreSQL schema newer than the program is refused at open", "[postgresql]") {
+  test::TestDatabase db;
+  db.open();
+  db.execute("UPDATE smscoach_schema SET version = 99");
+  CHECK_THROWS_WITH(db.open(), Catch::Contains("newer than this smscoach"));
+}
+
+TEST_CASE("PostgreSQL instances starting together migrate once", "[postgresql]") {
+  test::TestDatabase db;
+  std::vector<std::thread> starting;
+  std::atomic<int> opened{0};
+  for (int i = 0; i < 4; ++i) {
+    starting.emplace_back([&] {
+      if (db.open()) ++opened;
+    });
+  }
+  for (auto& t : starting) t.join();
+  CHECK(opened == 4);
+  auto store = db.open();
+  CHECK(schema_version(*store) == 4);
+}
+
+TEST_CASE("an unreachable PostgreSQL is refused at open with a reason, password hidden", "[postgresql]") {
+  CHECK_THROWS_WITH(PostgresStore("postgresql://smscoach:secret@127.0.0.1:1/none", 1),
+                    Catch::Contains("cannot connect to PostgreSQL at "
+                                    "postgresql://smscoach:***@127.0.0.1:1/none"));
+}
+
+TEST_CASE("a file that is not a database is refused at open with a reason", "[sqlite]") {
   test::TempDir dir;
   const auto path = dir.path() / "s.db";
   {
