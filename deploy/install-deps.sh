@@ -8,7 +8,8 @@ packages=(
   g++ cmake make pkg-config ccache
   libboost1.81-dev
   nlohmann-json3-dev libspdlog-dev libfmt-dev
-  libsqlite3-dev libcurl4-openssl-dev libssl-dev
+  libsqlite3-dev libpq-dev libcurl4-openssl-dev libssl-dev
+  postgresql
   catch2 libbenchmark-dev
   chromium
 )

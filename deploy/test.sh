@@ -20,6 +20,17 @@ if [ ! -f tests/browser/node_modules/.package-lock.json ] ||
   (cd tests/browser && npm ci --no-audit --no-fund)
 fi
 
+# The store and integration tests run twice, on SQLite and on PostgreSQL: a
+# throwaway cluster of our own (deploy/postgres-local.sh), unless the caller
+# points SMSCOACH_TEST_POSTGRES_URL at a server already.
+if [ -z "${SMSCOACH_TEST_POSTGRES_URL:-}" ]; then
+  echo "== PostgreSQL for the tests"
+  pg_dir="$root/build/test-postgres"
+  SMSCOACH_TEST_POSTGRES_URL="$(bash deploy/postgres-local.sh start "$pg_dir" "${SMSCOACH_TEST_POSTGRES_PORT:-55432}")"
+  trap 'bash deploy/postgres-local.sh stop "$pg_dir" >/dev/null 2>&1 || true' EXIT
+fi
+export SMSCOACH_TEST_POSTGRES_URL
+
 echo "== build (RelWithDebInfo)"
 cmake -S . -B build/test -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build/test -j"$jobs"

@@ -3,6 +3,7 @@
 // and erase, each action audited in its own transaction.
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 
 #include "dialogue/store/sql_store.hpp"
@@ -44,6 +45,20 @@ std::optional<Cursor> parse_cursor(std::string_view text) {
 }
 
 }  // namespace
+
+std::vector<std::string> search_words(std::string_view text) {
+  std::vector<std::string> words(1);
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) || u >= 0x80) {
+      words.back() += c;
+    } else if (!words.back().empty()) {
+      words.emplace_back();
+    }
+  }
+  if (words.back().empty()) words.pop_back();
+  return words;
+}
 
 Expected<ConversationPage> SqlStore::list_conversations(const ConversationQuery& query) {
   std::optional<Cursor> cursor;

@@ -11,6 +11,10 @@
 
 namespace smscoach::dialogue {
 
+// The words of a staff search: runs of letters, digits and non-ASCII bytes.
+// Nothing else reaches a database's search syntax.
+std::vector<std::string> search_words(std::string_view text);
+
 // What differs between the databases beyond SqlConnection.
 struct SqlDialect {
   // Conversations for the staff list, newest first. Parameters: ?1 mode or

@@ -2,10 +2,10 @@
 // schema's migrations, and SQLite's dialect (FTS5 search).
 
 #include "dialogue/store/sqlite_store.hpp"
+#include "dialogue/store/schema.hpp"
 
 #include <sqlite3.h>
 
-#include <cctype>
 #include <mutex>
 #include <stdexcept>
 #include <unordered_map>
@@ -14,106 +14,12 @@ namespace smscoach::dialogue {
 
 namespace {
 
-// Each entry moves the schema one version up; never edit a shipped entry.
-const char* const kMigrations[] = {
+const SchemaDialect kSqliteSchema{
+    "INTEGER PRIMARY KEY",
+    "INTEGER",
+    "REAL",
+    // Full-text search over message text, kept in step by triggers.
     R"sql(
-    CREATE TABLE texters (
-      number       TEXT PRIMARY KEY,
-      weight_kg    REAL,
-      goal         TEXT NOT NULL DEFAULT '',
-      medications  TEXT NOT NULL DEFAULT '[]',
-      opted_out    INTEGER NOT NULL DEFAULT 0,
-      mode         TEXT NOT NULL DEFAULT 'bot',
-      flagged      INTEGER NOT NULL DEFAULT 0,
-      misses       INTEGER NOT NULL DEFAULT 0,
-      holding_sent INTEGER NOT NULL DEFAULT 0,
-      updated_at   INTEGER NOT NULL
-    );
-    CREATE TABLE messages (
-      id          INTEGER PRIMARY KEY,
-      number      TEXT NOT NULL,
-      direction   TEXT NOT NULL CHECK (direction IN ('in', 'out')),
-      body        TEXT NOT NULL,
-      at_ms       INTEGER NOT NULL,
-      intent      TEXT NOT NULL DEFAULT '',
-      confidence  REAL,
-      author      TEXT NOT NULL,
-      message_sid TEXT
-    );
-    CREATE INDEX messages_by_number ON messages (number, id);
-    CREATE TABLE processed_messages (
-      message_sid TEXT PRIMARY KEY,
-      number      TEXT NOT NULL,
-      replies     TEXT NOT NULL,
-      at_ms       INTEGER NOT NULL
-    );
-    CREATE INDEX processed_by_number ON processed_messages (number);
-    )sql",
-    R"sql(
-    ALTER TABLE texters ADD COLUMN weight_unit TEXT NOT NULL DEFAULT 'kg';
-    ALTER TABLE texters ADD COLUMN conditions TEXT NOT NULL DEFAULT '[]';
-    ALTER TABLE texters ADD COLUMN pending TEXT NOT NULL DEFAULT '';
-    ALTER TABLE texters ADD COLUMN pending_subject TEXT NOT NULL DEFAULT '';
-    ALTER TABLE texters ADD COLUMN pending_until INTEGER NOT NULL DEFAULT 0;
-    ALTER TABLE texters ADD COLUMN last_supplement TEXT NOT NULL DEFAULT '';
-    ALTER TABLE texters ADD COLUMN more_text TEXT NOT NULL DEFAULT '';
-    ALTER TABLE texters ADD COLUMN age_years INTEGER;
-    )sql",
-    R"sql(
-    CREATE TABLE outbox (
-      id               INTEGER PRIMARY KEY,
-      number           TEXT NOT NULL,
-      from_number      TEXT NOT NULL,
-      body             TEXT NOT NULL,
-      message_id       INTEGER,
-      confirms_opt_out INTEGER NOT NULL DEFAULT 0,
-      status           TEXT NOT NULL DEFAULT 'pending'
-                       CHECK (status IN ('pending', 'sending', 'sent', 'failed', 'cancelled')),
-      attempts         INTEGER NOT NULL DEFAULT 0,
-      next_attempt_ms  INTEGER NOT NULL,
-      lease_until_ms   INTEGER NOT NULL DEFAULT 0,
-      provider_sid     TEXT,
-      delivery_status  TEXT NOT NULL DEFAULT '',
-      error            TEXT NOT NULL DEFAULT '',
-      created_ms       INTEGER NOT NULL,
-      updated_ms       INTEGER NOT NULL
-    );
-    CREATE INDEX outbox_waiting ON outbox (status, next_attempt_ms);
-    CREATE INDEX outbox_by_number ON outbox (number, id);
-    CREATE UNIQUE INDEX outbox_by_provider_sid ON outbox (provider_sid);
-    CREATE INDEX texters_needing_human ON texters (number) WHERE mode = 'human' OR flagged = 1;
-    )sql",
-    R"sql(
-    ALTER TABLE texters ADD COLUMN line_number TEXT NOT NULL DEFAULT '';
-    ALTER TABLE texters ADD COLUMN handoff_reason TEXT NOT NULL DEFAULT '';
-    ALTER TABLE texters ADD COLUMN handoff_since INTEGER NOT NULL DEFAULT 0;
-    ALTER TABLE texters ADD COLUMN last_at INTEGER NOT NULL DEFAULT 0;
-    ALTER TABLE texters ADD COLUMN last_text TEXT NOT NULL DEFAULT '';
-    ALTER TABLE texters ADD COLUMN last_operator_at INTEGER NOT NULL DEFAULT 0;
-    ALTER TABLE messages ADD COLUMN relabel TEXT NOT NULL DEFAULT '';
-    UPDATE texters SET
-      last_at = COALESCE((SELECT MAX(at_ms) FROM messages m WHERE m.number = texters.number), 0),
-      last_text = COALESCE((SELECT body FROM messages m WHERE m.number = texters.number
-                            ORDER BY id DESC LIMIT 1), '');
-    CREATE INDEX texters_by_last ON texters (last_at DESC, number);
-    CREATE INDEX messages_by_time ON messages (at_ms, id);
-    CREATE TABLE notes (
-      id     INTEGER PRIMARY KEY,
-      number TEXT NOT NULL,
-      author TEXT NOT NULL,
-      body   TEXT NOT NULL,
-      at_ms  INTEGER NOT NULL
-    );
-    CREATE INDEX notes_by_number ON notes (number, id);
-    CREATE TABLE audit_log (
-      id     INTEGER PRIMARY KEY,
-      at_ms  INTEGER NOT NULL,
-      actor  TEXT NOT NULL,
-      action TEXT NOT NULL,
-      number TEXT NOT NULL DEFAULT '',
-      detail TEXT NOT NULL DEFAULT ''
-    );
-    -- Full-text search over message text, kept in step by triggers.
     CREATE VIRTUAL TABLE messages_fts USING fts5(body, content = 'messages', content_rowid = 'id');
     CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
       INSERT INTO messages_fts (rowid, body) VALUES (new.id, new.body);
@@ -224,27 +130,14 @@ class SqliteConnection final : public SqlConnection {
   std::unordered_map<const char*, std::unique_ptr<SqliteStatement>> statements_;
 };
 
-// Free text to an FTS5 query: each word a quoted prefix term, all required.
-// Quoting keeps FTS5's own syntax (AND, NEAR, column filters) out of reach of
-// whatever staff type.
+// Each word a quoted prefix term, all required. Quoting keeps FTS5's own
+// syntax (AND, NEAR, column filters) out of reach of whatever staff type.
 std::string fts5_query(std::string_view text) {
   std::string out;
-  std::string word;
-  const auto flush = [&] {
-    if (word.empty()) return;
+  for (const auto& word : search_words(text)) {
     if (!out.empty()) out += ' ';
     out += '"' + word + "\"*";
-    word.clear();
-  };
-  for (const char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) || u >= 0x80) {
-      word += c;
-    } else {
-      flush();
-    }
   }
-  flush();
   return out;
 }
 
@@ -278,7 +171,8 @@ struct SqliteStore::Impl {
 
   void migrate() {
     const int have = user_version();
-    const int want = static_cast<int>(std::size(kMigrations));
+    const auto migrations = schema_migrations(kSqliteSchema);
+    const int want = static_cast<int>(migrations.size());
     if (have > want) {
       throw std::runtime_error("database schema version " + std::to_string(have) +
                                " is newer than this smscoach (" + std::to_string(want) + ")");
@@ -286,7 +180,7 @@ struct SqliteStore::Impl {
     for (int v = have; v < want; ++v) {
       SqlTransaction tx(connection);
       const std::string bump = "PRAGMA user_version = " + std::to_string(v + 1);
-      if (!tx.began() || !connection.exec(kMigrations[v]) || !connection.exec(bump.c_str()) ||
+      if (!tx.began() || !connection.exec(migrations[v].c_str()) || !connection.exec(bump.c_str()) ||
           !tx.commit()) {
         throw std::runtime_error("schema migration to version " + std::to_string(v + 1) +
                                  " failed: " + connection.error_message());

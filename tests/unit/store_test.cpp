@@ -220,3 +220,22 @@ TEST_CASE("a file that is not a database is refused at open with a reason", "[sq
   }
   CHECK_THROWS_WITH(SqliteStore(path), Catch::Contains("database"));
 }
+
+TEST_CASE("PostgreSQL connections the server dropped are opened again", "[postgresql]") {
+  test::FreshStore fresh;
+  Store& store = *fresh;
+  REQUIRE(store.record_turn(turn("SM1", "+15551234567", "hi", {"hello"})));
+  // As a server restart or failover would: every session of the store ends.
+  fresh.database().execute(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+      "WHERE application_name = 'smscoach' AND datname = current_database() "
+      "AND pid <> pg_backend_pid()");
+  // A connection found closed when it is taken from the pool is opened
+  // again. At most one call can meet a session that is still dying (a 503,
+  // which Twilio retries).
+  int failures = 0;
+  for (int i = 0; i < 3 && !store.ping(); ++i) ++failures;
+  CHECK(failures <= 1);
+  for (int i = 0; i < 8; ++i) CHECK(store.ping());
+  CHECK(store.messages("+15551234567")->size() == 2);
+}

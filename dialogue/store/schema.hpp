@@ -1,0 +1,21 @@
+#pragma once
+// The store's schema migrations, written once (schema.cpp) and spelt in each
+// database's types, so SQLite and PostgreSQL hold the same tables at the
+// same version numbers.
+
+#include <string>
+#include <vector>
+
+namespace smscoach::dialogue {
+
+struct SchemaDialect {
+  const char* id_column;     // an auto-numbered 64-bit primary key
+  const char* int64;         // a 64-bit integer (times in ms, ids)
+  const char* real;          // a double
+  const char* search_index;  // what makes messages.body searchable (version 4)
+};
+
+// The migrations in order: entry v moves the schema from version v to v+1.
+std::vector<std::string> schema_migrations(const SchemaDialect& dialect);
+
+}  // namespace smscoach::dialogue
