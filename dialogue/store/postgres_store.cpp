@@ -203,7 +203,9 @@ class PostgresConnection final : public SqlConnection {
     // A texter lock held for longer than this is a stuck instance: the
     // webhook gets a 503 and Twilio retries, rather than waiting forever.
     exec("SET lock_timeout = '10s'");
-    exec("SET application_name = 'smscoach'");
+    // Named for pg_stat_activity, unless the URL named it already.
+    const char* name = PQparameterStatus(conn_, "application_name");
+    if (!name || !*name) exec("SET application_name = 'smscoach'");
   }
 
   PGconn* conn_;

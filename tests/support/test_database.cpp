@@ -59,10 +59,10 @@ TestDatabase::TestDatabase() {
   schema_ = "test_" + std::to_string(rng() % 1'000'000'000'000ULL);
   run_on_server("CREATE SCHEMA " + schema_);
   // Every connection of the store (and of a server process given this URL)
-  // works in the test's schema.
+  // works in the test's schema, and is named after it in pg_stat_activity.
   const std::string base = postgres_server_url();
   url_ = base + (base.find('?') == std::string::npos ? "?" : "&") +
-         "options=-csearch_path%3D" + schema_;
+         "options=-csearch_path%3D" + schema_ + "&application_name=" + schema_;
 }
 
 TestDatabase::~TestDatabase() {

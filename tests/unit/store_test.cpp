@@ -225,10 +225,11 @@ TEST_CASE("PostgreSQL connections the server dropped are opened again", "[postgr
   test::FreshStore fresh;
   Store& store = *fresh;
   REQUIRE(store.record_turn(turn("SM1", "+15551234567", "hi", {"hello"})));
-  // As a server restart or failover would: every session of the store ends.
+  // As a server restart or failover would: every session of the store ends
+  // (the test's own, named after its schema; other tests run beside it).
   fresh.database().execute(
       "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-      "WHERE application_name = 'smscoach' AND datname = current_database() "
+      "WHERE application_name = current_schema() AND datname = current_database() "
       "AND pid <> pg_backend_pid()");
   // A connection found closed when it is taken from the pool is opened
   // again. At most one call can meet a session that is still dying (a 503,
