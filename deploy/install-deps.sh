@@ -9,7 +9,7 @@ packages=(
   libboost1.81-dev
   nlohmann-json3-dev libspdlog-dev libfmt-dev
   libsqlite3-dev libpq-dev libcurl4-openssl-dev libssl-dev
-  postgresql
+  postgresql nginx curl openssl
   catch2 libbenchmark-dev
   chromium
 )

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <unordered_map>
+#include <vector>
 
 namespace smscoach::dialogue {
 
@@ -110,12 +111,25 @@ class SqliteConnection final : public SqlConnection {
   SqlStatement& prepare(const char* sql) override {
     auto& slot = statements_[sql];
     if (!slot) slot = std::make_unique<SqliteStatement>(db_, sql);
+    used_.push_back(slot.get());
     return slot->start();
   }
   bool exec(const char* sql) override {
     return sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) == SQLITE_OK;
   }
-  bool begin() override { return exec("BEGIN IMMEDIATE"); }
+  bool begin() override {
+    finish_statements();
+    return exec("BEGIN IMMEDIATE");
+  }
+
+  // A statement stopped on a row keeps a read transaction, and with it an
+  // old snapshot, open: another process's write then makes our next BEGIN
+  // IMMEDIATE fail at once ("database is locked"), and the WAL cannot be
+  // checkpointed past it. Reset every statement used when an operation ends.
+  void finish_statements() {
+    for (auto* statement : used_) statement->start();
+    used_.clear();
+  }
   bool commit() override { return exec("COMMIT"); }
   void rollback() override { exec("ROLLBACK"); }
   // One process owns the file and BEGIN IMMEDIATE admits one writer at a
@@ -128,6 +142,7 @@ class SqliteConnection final : public SqlConnection {
  private:
   sqlite3* db_ = nullptr;
   std::unordered_map<const char*, std::unique_ptr<SqliteStatement>> statements_;
+  std::vector<SqliteStatement*> used_;  // since finish_statements()
 };
 
 // Each word a quoted prefix term, all required. Quoting keeps FTS5's own
@@ -169,23 +184,31 @@ struct SqliteStore::Impl {
     return s.step() == StepResult::row ? static_cast<int>(s.int64(0)) : -1;
   }
 
+  // One version per transaction, the version read inside it: a second
+  // process opening a new file at the same moment waits for the first and
+  // then finds the work done.
   void migrate() {
-    const int have = user_version();
     const auto migrations = schema_migrations(kSqliteSchema);
     const int want = static_cast<int>(migrations.size());
-    if (have > want) {
-      throw std::runtime_error("database schema version " + std::to_string(have) +
-                               " is newer than this smscoach (" + std::to_string(want) + ")");
-    }
-    for (int v = have; v < want; ++v) {
+    for (;;) {
       SqlTransaction tx(connection);
-      const std::string bump = "PRAGMA user_version = " + std::to_string(v + 1);
-      if (!tx.began() || !connection.exec(migrations[v].c_str()) || !connection.exec(bump.c_str()) ||
+      const int have = tx.began() ? user_version() : -1;
+      if (have < 0) {
+        throw std::runtime_error("cannot read the schema version: " + connection.error_message());
+      }
+      if (have > want) {
+        throw std::runtime_error("database schema version " + std::to_string(have) +
+                                 " is newer than this smscoach (" + std::to_string(want) + ")");
+      }
+      if (have == want) break;
+      const std::string bump = "PRAGMA user_version = " + std::to_string(have + 1);
+      if (!connection.exec(migrations[have].c_str()) || !connection.exec(bump.c_str()) ||
           !tx.commit()) {
-        throw std::runtime_error("schema migration to version " + std::to_string(v + 1) +
+        throw std::runtime_error("schema migration to version " + std::to_string(have + 1) +
                                  " failed: " + connection.error_message());
       }
     }
+    connection.finish_statements();
   }
 };
 
@@ -218,8 +241,10 @@ SqliteStore::~SqliteStore() = default;
 
 ConnectionLease SqliteStore::acquire() {
   impl_->mutex.lock();
-  return ConnectionLease(&impl_->connection,
-                         [impl = impl_.get()](SqlConnection*) { impl->mutex.unlock(); });
+  return ConnectionLease(&impl_->connection, [impl = impl_.get()](SqlConnection*) {
+    impl->connection.finish_statements();
+    impl->mutex.unlock();
+  });
 }
 
 int SqliteStore::schema_version() {

@@ -240,3 +240,40 @@ TEST_CASE("PostgreSQL connections the server dropped are opened again", "[postgr
   for (int i = 0; i < 8; ++i) CHECK(store.ping());
   CHECK(store.messages("+15551234567")->size() == 2);
 }
+
+TEST_CASE("a second process on the SQLite file (the CLI beside a server) does not lock the first out",
+          "[sqlite]") {
+  test::TestDatabase db;
+  auto server = db.open();
+  auto cli = db.open();
+  REQUIRE(server->record_turn(turn("SM1", "+15551230001", "hi", {"hello"})));
+  // Reads that stop on their row must not keep a snapshot open: the other
+  // process writes meanwhile, and the first must still be able to write.
+  REQUIRE(server->processed_replies("SM1")->has_value());
+  REQUIRE(server->load_texter("+15551230001"));
+  REQUIRE(cli->forget("+15551230002"));
+  REQUIRE(cli->record_turn(turn("SM2", "+15551230002", "hi", {"hello"})));
+  auto after = server->record_turn(turn("SM3", "+15551230001", "again", {"hello again"}));
+  INFO((after ? "" : after.error().message));
+  CHECK(after);
+  CHECK(server->messages("+15551230002")->size() == 2);
+}
+
+TEST_CASE("processes opening a new SQLite file at the same moment migrate it once", "[sqlite]") {
+  test::TestDatabase db;
+  std::vector<std::thread> starting;
+  std::atomic<int> opened{0};
+  std::vector<std::string> errors(4);
+  for (int i = 0; i < 4; ++i) {
+    starting.emplace_back([&, i] {
+      try {
+        if (db.open()) ++opened;
+      } catch (const std::exception& e) {
+        errors[static_cast<std::size_t>(i)] = e.what();
+      }
+    });
+  }
+  for (auto& t : starting) t.join();
+  for (const auto& e : errors) CHECK(e.empty());
+  CHECK(opened == 4);
+}
