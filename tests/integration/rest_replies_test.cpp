@@ -14,6 +14,7 @@
 #include "http_client.hpp"
 #include "server_process.hpp"
 #include "support/test_database.hpp"
+#include "rest_mode_args.hpp"
 #include "twilio_signing.hpp"
 
 using namespace smscoach;
@@ -35,17 +36,8 @@ const std::string kEmptyTwiml = R"(<?xml version="1.0" encoding="UTF-8"?><Respon
 
 std::vector<std::string> rest_args(const test::TestDatabase& db, const FakeMessagesApi& api,
                                    std::vector<std::string> extra = {}) {
-  std::vector<std::string> args = {"serve",
-                                   "--listen", "127.0.0.1:0",
-                                   "--db", db.url(),
-                                   "--reply-mode", "rest",
-                                   "--twilio-account-sid", kAccountSid,
-                                   "--twilio-auth-token", kToken,
-                                   "--public-url", kPublicUrl,
-                                   "--twilio-api-base", api.base_url(),
-                                   "--outbox-backoff-ms", "50"};
-  args.insert(args.end(), extra.begin(), extra.end());
-  return args;
+  return test::rest_mode_args(db.url(), api.base_url(), {kAccountSid, kToken, kPublicUrl},
+                              std::move(extra));
 }
 
 // Posts as Twilio does: form-encoded and signed for the public URL.

@@ -13,11 +13,13 @@
 #include "server_process.hpp"
 #include "support/test_database.hpp"
 #include "twilio_signing.hpp"
+#include "twiml_reading.hpp"
 
 using namespace smscoach;
 using test::Fields;
 using test::HttpClient;
 using test::ServerProcess;
+using test::twiml_messages;
 
 namespace {
 
@@ -28,30 +30,6 @@ const content::KnowledgeBase& shipped() {
     return r.kb;
   }();
   return kb;
-}
-
-std::string xml_unescape(std::string s) {
-  const std::pair<const char*, const char*> entities[] = {
-      {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&apos;", "'"}, {"&amp;", "&"}};
-  for (const auto& [from, to] : entities) {
-    for (std::size_t pos = 0; (pos = s.find(from, pos)) != std::string::npos; pos += 1) {
-      s.replace(pos, std::strlen(from), to);
-    }
-  }
-  return s;
-}
-
-// The <Message> bodies of a TwiML document.
-std::vector<std::string> twiml_messages(const std::string& xml) {
-  std::vector<std::string> out;
-  std::size_t pos = 0;
-  while ((pos = xml.find("<Message>", pos)) != std::string::npos) {
-    const auto end = xml.find("</Message>", pos);
-    REQUIRE(end != std::string::npos);
-    out.push_back(xml_unescape(xml.substr(pos + 9, end - pos - 9)));
-    pos = end;
-  }
-  return out;
 }
 
 class Texter {
