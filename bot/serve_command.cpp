@@ -124,6 +124,9 @@ const std::vector<FlagSpec>& serve_flags() {
   static const std::vector<FlagSpec> flags = [] {
     std::vector<FlagSpec> f = {
         {"listen", "HOST:PORT", "address to serve on (default 127.0.0.1:8080; port 0 picks one)"},
+        {"workers", "N",
+         "threads that run turns (default 32): a turn waits for its commit, so more workers let "
+         "more texts share one disk flush"},
         {"public-url", "URL", "the base URL the provider signs, e.g. https://sms.example.com"},
         {"twilio-auth-token", "TOKEN", "Twilio auth token; without it: dev mode, loopback only"},
         {"twilio-account-sid", "SID",
@@ -295,6 +298,7 @@ int run_serve(const Args& argv) {
   gateway::ServerConfig config;
   config.address = listen.host;
   config.port = listen.port;
+  config.worker_threads = static_cast<unsigned>(whole_number_flag(*args, "workers", 32, 1, 1024));
   config.public_url = args->get("public-url").value_or("");
   config.twilio_auth_token = args->get("twilio-auth-token").value_or("");
   if (config.twilio_auth_token.empty()) {

@@ -9,9 +9,7 @@ namespace smscoach::dialogue {
 
 using namespace sql_detail;
 
-namespace {
-
-Expected<RecordOutcome> record_locked_turn(SqlConnection& c, const TurnRecord& turn) {
+Expected<RecordOutcome> sql_detail::record_locked_turn(SqlConnection& c, const TurnRecord& turn) {
   SqlStatement& claim = c.prepare(
       "INSERT INTO processed_messages (message_sid, number, replies, at_ms) VALUES (?, ?, ?, ?) "
       "ON CONFLICT (message_sid) DO NOTHING RETURNING message_sid");
@@ -61,14 +59,15 @@ Expected<RecordOutcome> record_locked_turn(SqlConnection& c, const TurnRecord& t
   return RecordOutcome{false, turn.replies};
 }
 
-Expected<TexterState> load(SqlConnection& c, std::string_view number) {
+Expected<TexterState> sql_detail::load(SqlConnection& c, std::string_view number) {
   bool found = false;
   TexterState state;
   if (!read_texter(c, number, state, found)) return db_error(c, "reading texter");
   return state;
 }
 
-Expected<int> count_inbound(SqlConnection& c, std::string_view number, std::int64_t since_ms) {
+Expected<int> sql_detail::count_inbound(SqlConnection& c, std::string_view number,
+                                        std::int64_t since_ms) {
   SqlStatement& s = c.prepare(
       "SELECT COUNT(*) FROM messages WHERE number = ? AND direction = 'in' AND at_ms >= ?");
   s.bind(number).bind(since_ms);
@@ -76,9 +75,11 @@ Expected<int> count_inbound(SqlConnection& c, std::string_view number, std::int6
   return static_cast<int>(s.int64(0));
 }
 
-Error bad_turn() {
+Error sql_detail::bad_turn() {
   return make_error(ErrorCode::bad_input, "a turn needs a message id and a sender");
 }
+
+namespace {
 
 // A connection and a transaction holding one texter, from begin_turn to
 // record_turn.

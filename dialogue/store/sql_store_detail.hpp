@@ -262,4 +262,13 @@ inline bool erase(SqlConnection& c, std::string_view number, std::string_view ke
   return c.prepare("DELETE FROM texters WHERE number = ?").bind(number).run();
 }
 
+// A turn written whole, in a transaction that holds the texter
+// (sql_store.cpp): the message id claimed (a duplicate writes nothing and
+// returns the first replies), the inbound text, the replies and their
+// outbox rows, the new state.
+Expected<RecordOutcome> record_locked_turn(SqlConnection& c, const TurnRecord& turn);
+Expected<TexterState> load(SqlConnection& c, std::string_view number);
+Expected<int> count_inbound(SqlConnection& c, std::string_view number, std::int64_t since_ms);
+Error bad_turn();
+
 }  // namespace smscoach::dialogue::sql_detail

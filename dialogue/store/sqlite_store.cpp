@@ -1,11 +1,16 @@
-// The SQLite backend of SqlStore: a connection with a statement cache, the
-// schema's migrations, and SQLite's dialect (FTS5 search).
+// The SQLite backend of SqlStore: one connection, the schema's migrations,
+// SQLite's dialect (FTS5 search), and turns written by group commit.
 
 #include "dialogue/store/sqlite_store.hpp"
 #include "dialogue/store/schema.hpp"
+#include "dialogue/store/sql_store_detail.hpp"
+#include "dialogue/store/sqlite_connection.hpp"
+#include "dialogue/store/sqlite_group_commit.hpp"
 
 #include <sqlite3.h>
 
+#include <array>
+#include <functional>
 #include <mutex>
 #include <stdexcept>
 #include <unordered_map>
@@ -32,118 +37,6 @@ const SchemaDialect kSqliteSchema{
     )sql",
 };
 
-class SqliteStatement final : public SqlStatement {
- public:
-  SqliteStatement(sqlite3* db, const char* sql) {
-    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr) != SQLITE_OK) {
-      throw std::runtime_error(std::string("sqlite prepare: ") + sqlite3_errmsg(db) + " in " + sql);
-    }
-  }
-  ~SqliteStatement() override { sqlite3_finalize(stmt_); }
-  SqliteStatement(const SqliteStatement&) = delete;
-  SqliteStatement& operator=(const SqliteStatement&) = delete;
-
-  // Rebinds from scratch: the previous use is reset and its bindings cleared.
-  SqliteStatement& start() {
-    sqlite3_reset(stmt_);
-    sqlite3_clear_bindings(stmt_);
-    next_ = 1;
-    return *this;
-  }
-
-  using SqlStatement::bind;
-  SqlStatement& bind(std::string_view s) override {
-    // A default string_view has no data pointer, which SQLite would bind as
-    // NULL; text columns are NOT NULL, and empty means empty.
-    sqlite3_bind_text(stmt_, next_++, s.data() ? s.data() : "", static_cast<int>(s.size()),
-                      SQLITE_TRANSIENT);
-    return *this;
-  }
-  SqlStatement& bind(std::int64_t v) override {
-    sqlite3_bind_int64(stmt_, next_++, v);
-    return *this;
-  }
-  SqlStatement& bind(double v) override {
-    sqlite3_bind_double(stmt_, next_++, v);
-    return *this;
-  }
-  SqlStatement& bind_null() override {
-    sqlite3_bind_null(stmt_, next_++);
-    return *this;
-  }
-  StepResult step() override {
-    switch (sqlite3_step(stmt_)) {
-      case SQLITE_ROW:
-        return StepResult::row;
-      case SQLITE_DONE:
-        return StepResult::done;
-      default:
-        return StepResult::error;
-    }
-  }
-
-  std::string text(int col) const override {
-    const auto* p = sqlite3_column_text(stmt_, col);
-    return p ? std::string(reinterpret_cast<const char*>(p),
-                           static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
-             : std::string();
-  }
-  std::int64_t int64(int col) const override { return sqlite3_column_int64(stmt_, col); }
-  std::optional<double> optional_double(int col) const override {
-    if (sqlite3_column_type(stmt_, col) == SQLITE_NULL) return std::nullopt;
-    return sqlite3_column_double(stmt_, col);
-  }
-
- private:
-  sqlite3_stmt* stmt_ = nullptr;
-  int next_ = 1;
-};
-
-class SqliteConnection final : public SqlConnection {
- public:
-  ~SqliteConnection() override {
-    statements_.clear();
-    if (db_) sqlite3_close(db_);
-  }
-
-  sqlite3*& handle() { return db_; }
-
-  SqlStatement& prepare(const char* sql) override {
-    auto& slot = statements_[sql];
-    if (!slot) slot = std::make_unique<SqliteStatement>(db_, sql);
-    used_.push_back(slot.get());
-    return slot->start();
-  }
-  bool exec(const char* sql) override {
-    return sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) == SQLITE_OK;
-  }
-  bool begin() override {
-    finish_statements();
-    return exec("BEGIN IMMEDIATE");
-  }
-
-  // A statement stopped on a row keeps a read transaction, and with it an
-  // old snapshot, open: another process's write then makes our next BEGIN
-  // IMMEDIATE fail at once ("database is locked"), and the WAL cannot be
-  // checkpointed past it. Reset every statement used when an operation ends.
-  void finish_statements() {
-    for (auto* statement : used_) statement->start();
-    used_.clear();
-  }
-  bool commit() override { return exec("COMMIT"); }
-  void rollback() override { exec("ROLLBACK"); }
-  // One process owns the file and BEGIN IMMEDIATE admits one writer at a
-  // time: every transaction holds every texter already.
-  bool lock_texter(std::string_view) override { return true; }
-  std::string error_message() const override {
-    return db_ ? sqlite3_errmsg(db_) : "no database";
-  }
-
- private:
-  sqlite3* db_ = nullptr;
-  std::unordered_map<const char*, std::unique_ptr<SqliteStatement>> statements_;
-  std::vector<SqliteStatement*> used_;  // since finish_statements()
-};
 
 // Each word a quoted prefix term, all required. Quoting keeps FTS5's own
 // syntax (AND, NEAR, column filters) out of reach of whatever staff type.
@@ -178,6 +71,13 @@ const SqlDialect kSqliteDialect{
 struct SqliteStore::Impl {
   std::mutex mutex;  // one connection, one caller at a time
   SqliteConnection connection;
+  SqliteGroupCommit group{connection, mutex};
+  // Turns of one texter one at a time (striped by number).
+  std::array<std::mutex, 64> texter_locks;
+
+  std::mutex& texter_lock(std::string_view number) {
+    return texter_locks[std::hash<std::string_view>{}(number) % texter_locks.size()];
+  }
 
   int user_version() {
     SqlStatement& s = connection.prepare("PRAGMA user_version");
@@ -239,8 +139,88 @@ SqliteStore::SqliteStore(const std::filesystem::path& path)
 
 SqliteStore::~SqliteStore() = default;
 
+namespace {
+
+// A turn on SQLite: the texter held by a lock of this process (one process
+// owns the file), reads between turns of other texters, and the write
+// joined to a group commit. No connection is held while the caller works
+// out the turn.
+class SqliteTurnSession final : public TurnSession {
+ public:
+  SqliteTurnSession(std::mutex& connection_mutex, SqliteConnection& connection,
+                    SqliteGroupCommit& group, std::mutex& texter, std::string number)
+      : connection_mutex_(connection_mutex),
+        connection_(connection),
+        group_(group),
+        texter_(texter),
+        number_(std::move(number)) {}
+
+  Expected<TexterState> load_texter() override {
+    std::lock_guard lock(connection_mutex_);
+    auto state = sql_detail::load(connection_, number_);
+    connection_.finish_statements();
+    return state;
+  }
+  Expected<int> inbound_count_since(std::int64_t since_ms) override {
+    std::lock_guard lock(connection_mutex_);
+    auto count = sql_detail::count_inbound(connection_, number_, since_ms);
+    connection_.finish_statements();
+    return count;
+  }
+  Expected<RecordOutcome> record_turn(const TurnRecord& turn) override {
+    if (turn.sms.message_sid.empty() || turn.sms.from.empty()) return sql_detail::bad_turn();
+    if (turn.sms.from != number_) {
+      return make_error(ErrorCode::internal, "a turn recorded in another texter's session");
+    }
+    return group_.write(
+        [&](SqlConnection& c) { return sql_detail::record_locked_turn(c, turn); });
+  }
+
+ private:
+  std::mutex& connection_mutex_;
+  SqliteConnection& connection_;
+  SqliteGroupCommit& group_;
+  std::lock_guard<std::mutex> texter_;
+  std::string number_;
+};
+
+}  // namespace
+
+Expected<std::unique_ptr<TurnSession>> SqliteStore::begin_turn(std::string_view number) {
+  return std::unique_ptr<TurnSession>(std::make_unique<SqliteTurnSession>(
+      impl_->mutex, impl_->connection, impl_->group, impl_->texter_lock(number),
+      std::string(number)));
+}
+
+Expected<std::optional<std::vector<std::string>>> SqliteStore::processed_replies(
+    std::string_view message_sid) {
+  const auto read = [&]() -> Expected<std::optional<std::vector<std::string>>> {
+    SqlStatement& s =
+        impl_->connection.prepare("SELECT replies FROM processed_messages WHERE message_sid = ?");
+    s.bind(message_sid);
+    const StepResult r = s.step();
+    if (r == StepResult::error) return sql_detail::db_error(impl_->connection, "reading processed message");
+    auto out = r == StepResult::row
+                   ? std::optional<std::vector<std::string>>(sql_detail::from_json_text(s.text(0)))
+                   : std::nullopt;
+    impl_->connection.finish_statements();
+    return out;
+  };
+  // Every text asks this first, so it must not end the open batch. A hit
+  // may be a turn not yet on disk: answering a repeat from it would
+  // acknowledge a text that could still be lost, so that batch commits
+  // first and the answer is read again.
+  std::lock_guard lock(impl_->mutex);
+  auto found = read();
+  if (!found || !found->has_value() || !impl_->group.open()) return found;
+  impl_->group.flush();
+  return read();
+}
+
 ConnectionLease SqliteStore::acquire() {
   impl_->mutex.lock();
+  // Whatever this is for sees only committed turns.
+  impl_->group.flush();
   return ConnectionLease(&impl_->connection, [impl = impl_.get()](SqlConnection*) {
     impl->connection.finish_statements();
     impl->mutex.unlock();

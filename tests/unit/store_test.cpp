@@ -277,3 +277,29 @@ TEST_CASE("processes opening a new SQLite file at the same moment migrate it onc
   for (const auto& e : errors) CHECK(e.empty());
   CHECK(opened == 4);
 }
+
+TEST_CASE("a turn is on disk when record_turn returns, however many write at once", "[store]") {
+  test::TestDatabase db;
+  auto store = db.open();
+  auto observer = db.open();  // another connection: sees committed data only
+  constexpr int kThreads = 12;
+  constexpr int kTurns = 40;
+  std::vector<std::thread> writers;
+  std::atomic<int> acknowledged{0};
+  std::atomic<int> unseen{0};
+  for (int t = 0; t < kThreads; ++t) {
+    writers.emplace_back([&, t] {
+      for (int i = 0; i < kTurns; ++i) {
+        const std::string sid = "SMw" + std::to_string(t) + "x" + std::to_string(i);
+        const std::string number = "+1555" + std::to_string(2000000 + t * 1000 + i);
+        if (!store->record_turn(turn(sid, number, "hi", {"hello"}))) continue;
+        ++acknowledged;
+        auto seen = observer->processed_replies(sid);
+        if (!seen || !seen->has_value()) ++unseen;
+      }
+    });
+  }
+  for (auto& w : writers) w.join();
+  CHECK(acknowledged == kThreads * kTurns);
+  CHECK(unseen == 0);
+}
