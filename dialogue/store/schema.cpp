@@ -9,7 +9,8 @@ namespace smscoach::dialogue {
 namespace {
 
 // Each entry moves the schema one version up; never edit a shipped entry.
-// {id}, {int64}, {real} and {search} are the dialect's (schema.hpp).
+// {id}, {int64}, {real}, {search} and {search_per_batch} are the
+// dialect's (schema.hpp).
 const char* const kMigrations[] = {
     R"sql(
     CREATE TABLE texters (
@@ -110,6 +111,10 @@ const char* const kMigrations[] = {
     );
     {search}
     )sql",
+    // Version 5: where search indexing is per batch rather than per message.
+    R"sql(
+    {search_per_batch}
+    )sql",
 };
 
 void replace_all(std::string& text, std::string_view token, std::string_view with) {
@@ -127,6 +132,7 @@ std::vector<std::string> schema_migrations(const SchemaDialect& dialect) {
     replace_all(sql, "{id}", dialect.id_column);
     replace_all(sql, "{int64}", dialect.int64);
     replace_all(sql, "{real}", dialect.real);
+    replace_all(sql, "{search_per_batch}", dialect.search_per_batch);
     replace_all(sql, "{search}", dialect.search_index);
     out.push_back(std::move(sql));
   }

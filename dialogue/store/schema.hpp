@@ -13,6 +13,9 @@ struct SchemaDialect {
   const char* int64;         // a 64-bit integer (times in ms, ids)
   const char* real;          // a double
   const char* search_index;  // what makes messages.body searchable (version 4)
+  // Version 5: search indexing moved from each message to each commit,
+  // where the database needs that (SQLite's FTS5); else a no-op statement.
+  const char* search_per_batch;
 };
 
 // The migrations in order: entry v moves the schema from version v to v+1.

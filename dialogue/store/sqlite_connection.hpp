@@ -101,7 +101,7 @@ class SqliteConnection final : public SqlConnection {
   }
   bool begin() override {
     finish_statements();
-    return exec("BEGIN IMMEDIATE");
+    return run("BEGIN IMMEDIATE");
   }
 
   // A statement stopped on a row keeps a read transaction, and with it an
@@ -112,8 +112,27 @@ class SqliteConnection final : public SqlConnection {
     for (auto* statement : used_) statement->start();
     used_.clear();
   }
-  bool commit() override { return exec("COMMIT"); }
-  void rollback() override { exec("ROLLBACK"); }
+  // From schema version 5 on, new messages are indexed for search as part
+  // of each commit (sqlite_store.cpp, migration 5).
+  void index_search_on_commit() { index_on_commit_ = true; }
+  bool commit() override {
+    if (index_on_commit_ &&
+        (!run("INSERT INTO messages_fts (rowid, body) SELECT m.id, m.body FROM search_pending "
+              "AS p JOIN messages AS m ON m.id = p.id") ||
+         !run("DELETE FROM search_pending"))) {
+      return false;
+    }
+    return run("COMMIT");
+  }
+  // One statement without parameters, prepared once: what every turn runs
+  // (BEGIN, SAVEPOINT, COMMIT) should not be parsed every time.
+  bool run(const char* sql) {
+    auto& s = static_cast<SqliteStatement&>(prepare(sql));
+    const bool ok = s.run();
+    s.start();
+    return ok;
+  }
+  void rollback() override { run("ROLLBACK"); }
   // One process owns the file and BEGIN IMMEDIATE admits one writer at a
   // time: every transaction holds every texter already.
   bool lock_texter(std::string_view) override { return true; }
@@ -125,6 +144,7 @@ class SqliteConnection final : public SqlConnection {
   sqlite3* db_ = nullptr;
   std::unordered_map<const char*, std::unique_ptr<SqliteStatement>> statements_;
   std::vector<SqliteStatement*> used_;  // since finish_statements()
+  bool index_on_commit_ = false;
 };
 
 }  // namespace smscoach::dialogue

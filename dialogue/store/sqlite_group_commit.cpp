@@ -35,22 +35,22 @@ Expected<RecordOutcome> SqliteGroupCommit::write(
   }
   const auto batch = open_;
   // A savepoint per turn: one that fails takes only itself back.
-  if (!connection_.exec("SAVEPOINT turn")) {
+  if (!connection_.run("SAVEPOINT turn")) {
     auto error = make_error(ErrorCode::unavailable, "savepoint: " + connection_.error_message());
     commit_unless_joined();
     return error;
   }
   auto outcome = write(connection_);
   if (!outcome) {
-    connection_.exec("ROLLBACK TO turn");
-    connection_.exec("RELEASE turn");
+    connection_.run("ROLLBACK TO turn");
+    connection_.run("RELEASE turn");
     commit_unless_joined();
     return outcome;
   }
-  if (!connection_.exec("RELEASE turn")) {
+  if (!connection_.run("RELEASE turn")) {
     auto error = make_error(ErrorCode::unavailable, "release: " + connection_.error_message());
-    connection_.exec("ROLLBACK TO turn");
-    connection_.exec("RELEASE turn");
+    connection_.run("ROLLBACK TO turn");
+    connection_.run("RELEASE turn");
     commit_unless_joined();
     return error;
   }

@@ -42,7 +42,7 @@ int schema_version(Store& store) {
 TEST_CASE("a new store migrates its schema and knows no one", "[store]") {
   test::FreshStore fresh;
   Store& store = *fresh;
-  CHECK(schema_version(store) == 4);
+  CHECK(schema_version(store) == 5);
   CHECK(store.ping().has_value());
   auto t = store.load_texter("+15551234567");
   REQUIRE(t);
@@ -177,7 +177,7 @@ TEST_CASE("a database newer than the program is refused at open", "[sqlite]") {
 TEST_CASE("a new SQLite store creates its folder", "[sqlite]") {
   test::TempDir dir;
   SqliteStore store(dir.path() / "sub" / "s.db");
-  CHECK(store.schema_version() == 4);
+  CHECK(store.schema_version() == 5);
   CHECK(std::filesystem::exists(dir.path() / "sub" / "s.db"));
 }
 
@@ -200,7 +200,7 @@ TEST_CASE("PostgreSQL instances starting together migrate once", "[postgresql]")
   for (auto& t : starting) t.join();
   CHECK(opened == 4);
   auto store = db.open();
-  CHECK(schema_version(*store) == 4);
+  CHECK(schema_version(*store) == 5);
 }
 
 TEST_CASE("an unreachable PostgreSQL is refused at open with a reason, password hidden", "[postgresql]") {

@@ -1,0 +1,84 @@
+// The per-text path without HTTP, for counting instructions under callgrind
+// (tests/bench/instructions.sh): every dev-set text, as a new texter with a
+// new MessageSid, through the understanding alone (`understand`) or the whole
+// turn (`turn`: Service::handle on a SQLite store, the write included).
+// Only run_texts() is measured (callgrind --toggle-collect), so start-up and
+// knowledge-base loading do not count.
+//
+//   text_path understand|turn ROUNDS DB_DIR
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "dialogue/conversation.hpp"
+#include "dialogue/service.hpp"
+#include "dialogue/store/sqlite_store.hpp"
+#include "support/shipped_knowledge.hpp"
+
+using namespace smscoach;
+
+namespace {
+
+std::vector<std::string> dev_texts() {
+  std::vector<std::string> out;
+  for (const char* name : {"dev_tune.jsonl", "dev_heldout.jsonl"}) {
+    std::ifstream in(std::string(SMSCOACH_TEST_DATA_DIR) + "/" + name);
+    for (std::string line; std::getline(in, line);) {
+      if (!line.empty()) out.push_back(nlohmann::json::parse(line)["text"]);
+    }
+  }
+  return out;
+}
+
+// Kept out of line and named for callgrind's --toggle-collect.
+__attribute__((noinline)) std::size_t run_texts(const std::string& mode,
+                                                const std::vector<std::string>& texts, int rounds,
+                                                dialogue::Service* service) {
+  std::size_t handled = 0;
+  std::size_t n = 0;
+  for (int r = 0; r < rounds; ++r) {
+    for (const auto& text : texts) {
+      ++n;
+      if (mode == "understand") {
+        auto u = dialogue::understand(text, false, test::shipped_knowledge());
+        handled += u.intent.empty() ? 0 : 1;
+        continue;
+      }
+      const InboundSms sms{"SMpath" + std::to_string(n), "+1555" + std::to_string(3000000 + n),
+                           "+15550001111", text, ""};
+      if (service->handle(sms, dialogue::Clock::now())) ++handled;
+    }
+  }
+  return handled;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 4 || (std::string(argv[1]) != "understand" && std::string(argv[1]) != "turn")) {
+    std::cerr << "usage: text_path understand|turn ROUNDS DB_DIR\n";
+    return 2;
+  }
+  const std::string mode = argv[1];
+  const int rounds = std::atoi(argv[2]);
+  const auto texts = dev_texts();
+  if (texts.empty() || rounds < 1) {
+    std::cerr << "text_path: no dev-set texts or no rounds\n";
+    return 1;
+  }
+  const auto& knowledge = test::shipped_knowledge();
+  dialogue::SqliteStore store(std::string(argv[3]) + "/text_path.db");
+  dialogue::ServiceOptions options;
+  options.rate_limit_per_minute = 0;
+  dialogue::Service service(store, std::shared_ptr<const dialogue::Knowledge>(&knowledge, [](auto*) {}),
+                            options);
+  const auto handled = run_texts(mode, texts, rounds, &service);
+  const auto total = texts.size() * static_cast<std::size_t>(rounds);
+  std::cout << "texts " << total << " handled " << handled << "\n";
+  return handled == total ? 0 : 1;
+}
