@@ -1,6 +1,5 @@
 #include "dialogue/store/sqlite_group_commit.hpp"
 
-#include <chrono>
 
 namespace smscoach::dialogue {
 
@@ -18,15 +17,13 @@ void SqliteGroupCommit::flush() {
   done_.notify_all();
 }
 
-void SqliteGroupCommit::commit_unless_joined() {
-  if (open_ && (writers_waiting_.load() == 0 || turns_ >= kMaxTurns)) flush();
+void SqliteGroupCommit::end_if_empty() {
+  if (open_ && turns_ == 0) flush();
 }
 
 Expected<RecordOutcome> SqliteGroupCommit::write(
     const std::function<Expected<RecordOutcome>(SqlConnection&)>& write) {
-  ++writers_waiting_;
   std::unique_lock lock(mutex_);
-  --writers_waiting_;
   if (!open_) {
     if (!connection_.begin()) {
       return make_error(ErrorCode::unavailable, "begin: " + connection_.error_message());
@@ -37,33 +34,30 @@ Expected<RecordOutcome> SqliteGroupCommit::write(
   // A savepoint per turn: one that fails takes only itself back.
   if (!connection_.run("SAVEPOINT turn")) {
     auto error = make_error(ErrorCode::unavailable, "savepoint: " + connection_.error_message());
-    commit_unless_joined();
+    end_if_empty();
     return error;
   }
   auto outcome = write(connection_);
   if (!outcome) {
     connection_.run("ROLLBACK TO turn");
     connection_.run("RELEASE turn");
-    commit_unless_joined();
+    end_if_empty();
     return outcome;
   }
   if (!connection_.run("RELEASE turn")) {
     auto error = make_error(ErrorCode::unavailable, "release: " + connection_.error_message());
     connection_.run("ROLLBACK TO turn");
     connection_.run("RELEASE turn");
-    commit_unless_joined();
+    end_if_empty();
     return error;
   }
   ++turns_;
-  commit_unless_joined();
-  // Someone joined after us: they, or whoever comes last, commit. A writer
-  // that finds this batch still open after a while commits it itself, so
-  // no wait depends on another thread's arrival.
+  if (turns_ >= kMaxTurns) flush();
+  // The batch stays open for kLinger so that the texts arriving meanwhile
+  // share its fsync; whoever's wait runs out first commits it (a general
+  // use of the connection commits it at once).
   while (!batch->done) {
-    if (!done_.wait_for(lock, std::chrono::milliseconds(20), [&] { return batch->done; }) &&
-        open_ == batch) {
-      flush();
-    }
+    if (!done_.wait_for(lock, kLinger, [&] { return batch->done; }) && open_ == batch) flush();
   }
   if (!batch->ok) return make_error(ErrorCode::unavailable, "commit: " + batch->error);
   return outcome;

@@ -2,12 +2,12 @@
 // Group commit for SQLite turns: a turn is written into an open transaction
 // (a batch) under a savepoint, and acknowledged only once the batch it
 // joined has committed, so every acknowledged text is on disk while one
-// fsync covers every turn that queued up behind the last one. The batch is
-// committed by the writer that finds nobody else waiting to write, when it
+// fsync covers every turn that arrived within kLinger of the batch's first.
+// The batch is committed when a writer's wait for it runs out, when it
 // reaches kMaxTurns, or by any other use of the connection (which must see
 // committed data only). Private to dialogue/store/sqlite_*.cpp.
 
-#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -24,6 +24,9 @@ namespace smscoach::dialogue {
 class SqliteGroupCommit {
  public:
   static constexpr int kMaxTurns = 256;
+  // How long a batch waits for more turns before it commits: what one text
+  // may wait for others to share its disk flush.
+  static constexpr std::chrono::microseconds kLinger{1000};
 
   // `mutex` guards `connection`; both outlive this.
   SqliteGroupCommit(SqliteConnection& connection, std::mutex& mutex)
@@ -48,15 +51,15 @@ class SqliteGroupCommit {
     std::string error;
   };
 
-  // With the mutex held: commit now unless another writer is about to join.
-  void commit_unless_joined();
+  // With the mutex held, after a turn failed: a batch it opened and nobody
+  // joined ends now, not holding SQLite's write lock until the next use.
+  void end_if_empty();
 
   SqliteConnection& connection_;
   std::mutex& mutex_;
   std::condition_variable done_;
   std::shared_ptr<Batch> open_;  // null when no batch is open
   int turns_ = 0;                // in the open batch
-  std::atomic<int> writers_waiting_{0};
 };
 
 }  // namespace smscoach::dialogue
