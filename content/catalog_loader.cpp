@@ -56,6 +56,11 @@ void load_catalog(const std::string& file, std::string_view text, ProductCatalog
   } catch (const nlohmann::json::parse_error& e) {
     errors.push_back({file, line_at(text, e.byte ? e.byte - 1 : 0), "not valid JSON"});
     return;
+  } catch (const nlohmann::json::out_of_range&) {
+    // A number beyond a double ("1e400") is not a parse_error to nlohmann,
+    // and it says not where: the file as a whole, reported at its first line.
+    errors.push_back({file, 1, "not valid JSON: a number is too large"});
+    return;
   }
   if (!root.is_object() || !root.contains("products") || !root["products"].is_array()) {
     errors.push_back({file, 1, "expected an object with a \"products\" list (SPEC schema)"});

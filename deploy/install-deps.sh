@@ -10,7 +10,8 @@ packages=(
   nlohmann-json3-dev libspdlog-dev libfmt-dev
   libsqlite3-dev libpq-dev libcurl4-openssl-dev libssl-dev
   postgresql nginx curl openssl
-  catch2 libbenchmark-dev
+  catch2 libbenchmark-dev wrk
+  clang libclang-rt-14-dev
   chromium
 )
 # Node.js and npm run the console's browser test (tests/browser: Playwright

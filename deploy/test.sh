@@ -2,7 +2,7 @@
 # One command from a fresh Debian machine to a passing test suite: installs
 # what is missing, builds with warnings as errors, runs every test, then
 # builds again with AddressSanitizer + UndefinedBehaviorSanitizer and runs the
-# unit tests there.
+# unit tests there, then fuzzes each parser briefly with clang's libFuzzer.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -47,3 +47,8 @@ cmake --build build/asan -j"$jobs"
 echo "== unit tests under sanitizers"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build/asan -L unit --output-on-failure -j"$jobs"
+
+# The replays of the fuzz corpora ran above as unit tests; this looks for new
+# crashes, 10 s a target (tests/fuzz/run.sh; `bash tests/fuzz/run.sh 600` for long).
+echo "== fuzz smoke"
+bash tests/fuzz/run.sh 10

@@ -229,6 +229,13 @@ TEST_CASE("bad content is reported as file:line: message") {
     write_all(copy.file("products.json"), "[]");
     r = load_knowledge_base(copy.dir.path());
     CHECK(has_error(r, "products.json:1:", "\"products\" list"));
+    // Found by tests/fuzz (content): nlohmann throws out_of_range, not a
+    // parse_error, for a number beyond a double, and it escaped the loader.
+    write_all(copy.file("products.json"),
+              "{\"products\": [{\"id\": \"a\", \"name\": \"A\", \"category\": \"pre_workout\",\n"
+              " \"serving\": \"1 g\", \"per_serving_mg\": {\"caffeine\": 1e400}}]}\n");
+    REQUIRE_NOTHROW(r = load_knowledge_base(copy.dir.path()));
+    CHECK(has_error(r, "products.json:1:", "number is too large"));
   }
   SECTION("a missing file") {
     fs::remove(copy.file("program.jsonl"));
