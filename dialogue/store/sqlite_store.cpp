@@ -11,7 +11,9 @@
 
 #include <array>
 #include <functional>
+#include <chrono>
 #include <mutex>
+#include <thread>
 #include <stdexcept>
 #include <unordered_map>
 #include <vector>
@@ -147,9 +149,18 @@ SqliteStore::SqliteStore(const std::filesystem::path& path)
   }
   sqlite3_busy_timeout(db, 5000);
   // WAL lets readers run beside the writer; FULL sync makes an acknowledged
-  // text survive power loss, not just a crash.
-  if (!impl_->connection.exec("PRAGMA journal_mode = WAL") ||
-      !impl_->connection.exec("PRAGMA synchronous = FULL") ||
+  // text survive power loss, not just a crash. Switching a new file to WAL
+  // needs it to itself and does not wait on the busy timeout, so a process
+  // opening it at the same moment (a CLI beside a starting server) retries.
+  bool wal = impl_->connection.exec("PRAGMA journal_mode = WAL");
+  for (int tries = 0; !wal && tries < 500 && (sqlite3_errcode(db) == SQLITE_BUSY ||
+                                              sqlite3_errcode(db) == SQLITE_LOCKED);
+       ++tries) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    wal = impl_->connection.exec("PRAGMA journal_mode = WAL");
+  }
+  if (!wal || !impl_->connection.exec("PRAGMA synchronous = FULL") ||
+      !impl_->connection.exec("PRAGMA temp_store = MEMORY") ||
       !impl_->connection.exec("PRAGMA foreign_keys = ON")) {
     throw std::runtime_error("cannot configure database " + path.string() + ": " +
                              sqlite3_errmsg(db));

@@ -274,7 +274,10 @@ TEST_CASE("processes opening a new SQLite file at the same moment migrate it onc
     });
   }
   for (auto& t : starting) t.join();
-  for (const auto& e : errors) CHECK(e.empty());
+  for (const auto& e : errors) {
+    INFO(e);
+    CHECK(e.empty());
+  }
   CHECK(opened == 4);
 }
 
