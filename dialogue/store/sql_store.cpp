@@ -21,10 +21,10 @@ Expected<RecordOutcome> sql_detail::record_locked_turn(SqlConnection& c, const T
   }
   if (claimed == StepResult::done) {
     // Processed already, here or by another instance.
-    SqlStatement& s = c.prepare("SELECT replies FROM processed_messages WHERE message_sid = ?");
-    s.bind(turn.sms.message_sid);
-    if (s.step() != StepResult::row) return db_error(c, "reading processed message");
-    return RecordOutcome{true, from_json_text(s.text(0))};
+    auto first = read_processed(c, turn.sms.message_sid);
+    if (!first) return first.error();
+    if (!first->has_value()) return db_error(c, "reading processed message");
+    return RecordOutcome{true, std::move(**first)};
   }
 
   const std::string& number = turn.sms.from;
@@ -125,10 +125,9 @@ class SqlTurnSession final : public TurnSession {
 
 SqlStore::~SqlStore() = default;
 
-Expected<std::optional<std::vector<std::string>>> SqlStore::processed_replies(
-    std::string_view message_sid) {
-  auto c = acquire();
-  SqlStatement& s = c->prepare("SELECT replies FROM processed_messages WHERE message_sid = ?");
+Expected<std::optional<std::vector<std::string>>> sql_detail::read_processed(
+    SqlConnection& c, std::string_view message_sid) {
+  SqlStatement& s = c.prepare("SELECT replies FROM processed_messages WHERE message_sid = ?");
   s.bind(message_sid);
   switch (s.step()) {
     case StepResult::row:
@@ -138,7 +137,13 @@ Expected<std::optional<std::vector<std::string>>> SqlStore::processed_replies(
     case StepResult::error:
       break;
   }
-  return db_error(*c, "reading processed message");
+  return db_error(c, "reading processed message");
+}
+
+Expected<std::optional<std::vector<std::string>>> SqlStore::processed_replies(
+    std::string_view message_sid) {
+  auto c = acquire();
+  return read_processed(*c, message_sid);
 }
 
 Expected<TexterState> SqlStore::load_texter(std::string_view number) {

@@ -268,6 +268,9 @@ inline bool erase(SqlConnection& c, std::string_view number, std::string_view ke
 // outbox rows, the new state.
 Expected<RecordOutcome> record_locked_turn(SqlConnection& c, const TurnRecord& turn);
 Expected<TexterState> load(SqlConnection& c, std::string_view number);
+// The replies first given to a message id; nullopt if it was never processed.
+Expected<std::optional<std::vector<std::string>>> read_processed(SqlConnection& c,
+                                                                 std::string_view message_sid);
 Expected<int> count_inbound(SqlConnection& c, std::string_view number, std::int64_t since_ms);
 Error bad_turn();
 

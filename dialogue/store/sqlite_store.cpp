@@ -225,17 +225,10 @@ Expected<std::unique_ptr<TurnSession>> SqliteStore::begin_turn(std::string_view 
 
 Expected<std::optional<std::vector<std::string>>> SqliteStore::processed_replies(
     std::string_view message_sid) {
-  const auto read = [&]() -> Expected<std::optional<std::vector<std::string>>> {
-    SqlStatement& s =
-        impl_->connection.prepare("SELECT replies FROM processed_messages WHERE message_sid = ?");
-    s.bind(message_sid);
-    const StepResult r = s.step();
-    if (r == StepResult::error) return sql_detail::db_error(impl_->connection, "reading processed message");
-    auto out = r == StepResult::row
-                   ? std::optional<std::vector<std::string>>(sql_detail::from_json_text(s.text(0)))
-                   : std::nullopt;
+  const auto read = [&] {
+    auto found = sql_detail::read_processed(impl_->connection, message_sid);
     impl_->connection.finish_statements();
-    return out;
+    return found;
   };
   // Every text asks this first, so it must not end the open batch. A hit
   // may be a turn not yet on disk: answering a repeat from it would

@@ -24,6 +24,7 @@
 #include "dialogue/store/store.hpp"
 #include "fake_messages_api.hpp"
 #include "http_client.hpp"
+#include "eventually.hpp"
 #include "server_process.hpp"
 #include "support/test_database.hpp"
 #include "rest_mode_args.hpp"
@@ -37,6 +38,7 @@ using test::FakeReply;
 using test::Fields;
 using test::HttpClient;
 using test::ServerProcess;
+using test::eventually;
 using test::twiml_messages;
 
 namespace {
@@ -109,15 +111,8 @@ std::vector<std::string> text(HttpClient& http, std::uint16_t port, const std::s
   return twiml_messages(r.body);
 }
 
-template <class Predicate>
-bool eventually(Predicate done, std::chrono::milliseconds timeout = 20s) {
-  const auto until = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < until) {
-    if (done()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return done();
-}
+// Generous: these wait on two processes and a loaded machine.
+constexpr auto kPatience = 20s;
 
 std::string number(int base, int i) { return "+1555" + std::to_string(base * 10000 + i); }
 
@@ -430,11 +425,11 @@ TEST_CASE("cluster: kill -9 of one instance under load loses no acknowledged tex
   }
   // About a second of load, then A dies busy; the load goes on at B for a while.
   std::this_thread::sleep_for(1s);
-  const bool a_busy = eventually([&] { return acked_a >= 50; });
+  const bool a_busy = eventually([&] { return acked_a >= 50; }, kPatience);
   a.kill9();
   killed = true;
   std::this_thread::sleep_for(500ms);
-  const bool b_served = eventually([&] { return acked_b_after_kill >= 50; });
+  const bool b_served = eventually([&] { return acked_b_after_kill >= 50; }, kPatience);
   stop = true;
   for (auto& t : threads) t.join();
   REQUIRE(a_busy);
@@ -500,7 +495,7 @@ TEST_CASE("cluster: the shared outbox sends each reply exactly once", "[postgres
   REQUIRE(eventually([&] {
     const auto counts = store->counts();
     return counts && counts->outbox_depth == 0 && outbox_of(*store, numbers).size() == expected;
-  }));
+  }, kPatience));
   std::this_thread::sleep_for(500ms);  // time for a duplicate send to show up
 
   const auto rows = outbox_of(*store, numbers);
@@ -563,7 +558,7 @@ TEST_CASE("cluster: after a kill -9 mid-send, the other instance sends what was 
       if (t.joinable()) t.join();
     }
   } join_texting{texting};
-  const bool sending = eventually([&] { return api.requests().size() >= 20; });
+  const bool sending = eventually([&] { return api.requests().size() >= 20; }, kPatience);
   a.kill9();
   std::size_t unanswered_at_kill = 0;
   for (const auto& r : api.requests()) unanswered_at_kill += r.answered_status == 0;

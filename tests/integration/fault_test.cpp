@@ -19,6 +19,7 @@
 #include "fake_messages_api.hpp"
 #include "http_client.hpp"
 #include "rest_mode_args.hpp"
+#include "eventually.hpp"
 #include "server_process.hpp"
 #include "support/test_database.hpp"
 #include "twilio_signing.hpp"
@@ -30,6 +31,7 @@ using test::FakeMessagesApi;
 using test::Fields;
 using test::HttpClient;
 using test::ServerProcess;
+using test::eventually;
 
 namespace {
 
@@ -52,15 +54,8 @@ test::HttpResult post_signed(HttpClient& http, std::uint16_t port, const Fields&
         test::twilio_signature_for(kToken, kPublicUrl + "/sms/twilio", fields)}});
 }
 
-template <class Predicate>
-bool eventually(Predicate done, std::chrono::milliseconds timeout = 20s) {
-  const auto until = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < until) {
-    if (done()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return done();
-}
+// Generous: these wait on two processes and a loaded machine.
+constexpr auto kPatience = 20s;
 
 // Texts from `threads` client threads until `stop`; remembers which
 // MessageSids were acknowledged (200).
@@ -161,7 +156,7 @@ TEST_CASE("kill -9 under load, then a restart: every acknowledged text is kept a
   {
     ServerProcess server(SMSCOACH_BINARY, args);
     Load load(server.port(), 4, "kill");
-    REQUIRE(eventually([&] { return load.acked() >= 200; }));
+    REQUIRE(eventually([&] { return load.acked() >= 200; }, kPatience));
     server.kill9();
     load.stop();
     acknowledged = load.acknowledged();

@@ -12,6 +12,7 @@
 #include "dialogue/store/store.hpp"
 #include "fake_messages_api.hpp"
 #include "http_client.hpp"
+#include "eventually.hpp"
 #include "server_process.hpp"
 #include "support/test_database.hpp"
 #include "rest_mode_args.hpp"
@@ -24,6 +25,7 @@ using test::FakeReply;
 using test::Fields;
 using test::HttpClient;
 using test::ServerProcess;
+using test::eventually;
 
 namespace {
 
@@ -64,16 +66,6 @@ std::vector<test::FakeRequest> requests_to(const FakeMessagesApi& api, const std
 }
 
 // Polls the store until `done` holds or the timeout passes.
-template <class Predicate>
-bool eventually(Predicate done, std::chrono::milliseconds timeout = 10s) {
-  const auto until = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < until) {
-    if (done()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return done();
-}
-
 std::vector<dialogue::OutboxRecord> outbox_rows(const test::TestDatabase& db, const std::string& number) {
   auto opened = db.open();
   dialogue::Store& store = *opened;
