@@ -19,10 +19,6 @@ std::shared_ptr<const Knowledge> Service::knowledge() const {
   return knowledge_;
 }
 
-std::mutex& Service::turn_lock(std::string_view number) {
-  return turn_locks_[std::hash<std::string_view>{}(number) % turn_locks_.size()];
-}
-
 Expected<HandledTurn> Service::handle(const InboundSms& sms, Clock::time_point now) {
   if (sms.from.empty()) return make_error(ErrorCode::bad_input, "missing sender number");
   if (sms.message_sid.empty()) return make_error(ErrorCode::bad_input, "missing message id");
@@ -40,10 +36,10 @@ Expected<HandledTurn> Service::handle(const InboundSms& sms, Clock::time_point n
     return dup;
   }
 
-  // One turn of a texter at a time: the striped lock within this process
+  // One turn of a texter at a time: a lock per number within this process
   // (cheap, and keeps waiting turns from holding store connections), the
   // store's session across processes sharing it.
-  std::lock_guard lock(turn_lock(sms.from));
+  const auto texter_lock = turn_locks_.lock(sms.from);
   auto session = store_.begin_turn(sms.from);
   if (!session) return session.error();
   TurnSession& texter = **session;

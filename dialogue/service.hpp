@@ -3,11 +3,11 @@
 // state from the store, the pure turn, and one atomic write of everything.
 // Turns of one texter are serialised; different texters run in parallel.
 
-#include <array>
 #include <memory>
 #include <mutex>
 
 #include "common/expected.hpp"
+#include "common/keyed_mutex.hpp"
 #include "common/inbound_sms.hpp"
 #include "dialogue/conversation.hpp"
 #include "dialogue/knowledge.hpp"
@@ -48,13 +48,11 @@ class Service {
   Store& store() { return store_; }
 
  private:
-  std::mutex& turn_lock(std::string_view number);
-
   Store& store_;
   ServiceOptions options_;
   mutable std::mutex knowledge_mutex_;
   std::shared_ptr<const Knowledge> knowledge_;
-  std::array<std::mutex, 64> turn_locks_;  // striped by number
+  KeyedMutex turn_locks_;  // by number
 };
 
 }  // namespace smscoach::dialogue

@@ -265,6 +265,7 @@ const SchemaDialect kPostgresSchema{
     "CREATE INDEX messages_search ON messages USING GIN (to_tsvector('simple', body));",
     // A GIN index is kept by PostgreSQL itself, cheaply enough per row.
     "SELECT 1;",
+    "SELECT 1;",
 };
 
 const SqlDialect kPostgresDialect{

@@ -9,7 +9,7 @@ namespace smscoach::dialogue {
 namespace {
 
 // Each entry moves the schema one version up; never edit a shipped entry.
-// {id}, {int64}, {real}, {search} and {search_per_batch} are the
+// {id}, {int64}, {real}, {search}, {search_per_batch} and {search_from_mark} are the
 // dialect's (schema.hpp).
 const char* const kMigrations[] = {
     R"sql(
@@ -115,6 +115,13 @@ const char* const kMigrations[] = {
     R"sql(
     {search_per_batch}
     )sql",
+    // Version 6: a text writes fewer index entries. Nothing looks up
+    // processed message ids by number any more (erase finds them through
+    // the texter's messages), and search indexing needs no queue.
+    R"sql(
+    DROP INDEX processed_by_number;
+    {search_from_mark}
+    )sql",
 };
 
 void replace_all(std::string& text, std::string_view token, std::string_view with) {
@@ -133,6 +140,7 @@ std::vector<std::string> schema_migrations(const SchemaDialect& dialect) {
     replace_all(sql, "{int64}", dialect.int64);
     replace_all(sql, "{real}", dialect.real);
     replace_all(sql, "{search_per_batch}", dialect.search_per_batch);
+    replace_all(sql, "{search_from_mark}", dialect.search_from_mark);
     replace_all(sql, "{search}", dialect.search_index);
     out.push_back(std::move(sql));
   }

@@ -16,6 +16,10 @@ struct SchemaDialect {
   // Version 5: search indexing moved from each message to each commit,
   // where the database needs that (SQLite's FTS5); else a no-op statement.
   const char* search_per_batch;
+  // Version 6: search indexing in batches of commits, from a mark (the
+  // newest message indexed) rather than a queue filled by a trigger; else
+  // a no-op statement.
+  const char* search_from_mark;
 };
 
 // The migrations in order: entry v moves the schema from version v to v+1.

@@ -70,6 +70,7 @@ Expected<ConversationPage> SqlStore::list_conversations(const ConversationQuery&
   const std::string match = dialect_.search_query(query.text);
 
   auto c = acquire();
+  if (!match.empty() && !c->refresh_search()) return db_error(*c, "indexing for search");
   SqlStatement& s = c->prepare(dialect_.list_conversations);
   s.bind(query.mode.value_or(""))
       .bind(std::int64_t{query.flagged ? (*query.flagged ? 1 : 0) : -1})
@@ -147,6 +148,7 @@ Expected<ConversationDetail> SqlStore::conversation(std::string_view number) {
 // transaction with its audit entry.
 template <class Change>
 Status SqlStore::audited(std::string_view number, const AuditEntry& entry, Change change) {
+  const auto hold = hold_texter(number);
   auto c = acquire();
   SqlTransaction tx(*c);
   if (!tx.began() || !c->lock_texter(number)) return db_error(*c, "begin");
@@ -354,6 +356,7 @@ Expected<std::vector<std::string>> SqlStore::idle_handoffs(std::int64_t idle_sin
 
 Expected<bool> SqlStore::release_idle(std::string_view number, std::int64_t idle_since_ms,
                                       std::string_view notice, std::int64_t now_ms) {
+  const auto hold = hold_texter(number);
   auto c = acquire();
   SqlTransaction tx(*c);
   if (!tx.began() || !c->lock_texter(number)) return db_error(*c, "begin");

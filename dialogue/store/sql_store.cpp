@@ -51,9 +51,8 @@ Expected<RecordOutcome> sql_detail::record_locked_turn(SqlConnection& c, const T
       return db_error(c, "queueing reply");
     }
   }
-  if (!write_texter(c, state, turn.at_ms)) return db_error(c, "storing texter");
   const std::string& newest = turn.replies.empty() ? turn.sms.body : turn.replies.back();
-  if (!touch_conversation(c, number, turn.at_ms, newest, turn.sms.to)) {
+  if (!write_texter(c, state, turn.at_ms, ConversationTouch{turn.at_ms, newest, turn.sms.to})) {
     return db_error(c, "storing texter");
   }
   return RecordOutcome{false, turn.replies};
@@ -183,6 +182,7 @@ Expected<int> SqlStore::inbound_count_since(std::string_view number, std::int64_
 }
 
 Status SqlStore::forget(std::string_view number) {
+  const auto hold = hold_texter(number);
   auto c = acquire();
   SqlTransaction tx(*c);
   if (!tx.began() || !c->lock_texter(number)) return db_error(*c, "begin");
@@ -262,19 +262,34 @@ Expected<std::vector<OutboxItem>> SqlStore::claim_outbox(std::int64_t now_ms,
   return items;
 }
 
+namespace {
+
+// An outbox row's number; rows never change hands.
+Expected<std::string> outbox_number(SqlConnection& c, std::int64_t id) {
+  SqlStatement& s = c.prepare("SELECT number FROM outbox WHERE id = ?");
+  s.bind(id);
+  const StepResult r = s.step();
+  if (r == StepResult::done) return make_error(ErrorCode::not_found, "no such outbox row");
+  if (r == StepResult::error) return db_error(c, "reading outbox row");
+  return s.text(0);
+}
+
+}  // namespace
+
 Status SqlStore::complete_outbox(const SendReport& report, std::int64_t now_ms) {
+  // An opt-out reported by the provider changes the texter.
+  TexterHold hold;
+  if (report.outcome == SendOutcome::recipient_opted_out) {
+    auto number = outbox_number(*acquire(), report.id);
+    if (!number) return number.error();
+    hold = hold_texter(*number);
+  }
   auto c = acquire();
   SqlTransaction tx(*c);
   if (!tx.began()) return db_error(*c, "begin");
-  std::string number;
-  {
-    SqlStatement& s = c->prepare("SELECT number FROM outbox WHERE id = ?");
-    s.bind(report.id);
-    const StepResult r = s.step();
-    if (r == StepResult::done) return make_error(ErrorCode::not_found, "no such outbox row");
-    if (r == StepResult::error) return db_error(*c, "reading outbox row");
-    number = s.text(0);
-  }
+  auto found = outbox_number(*c, report.id);
+  if (!found) return found.error();
+  const std::string number = std::move(*found);
   // The texter first, as every turn takes it: an opt-out below changes them.
   if (!c->lock_texter(number)) return db_error(*c, "locking texter");
   {

@@ -88,6 +88,14 @@ class SqlStore : public Store {
   // A connection for one operation, waiting for one to be free.
   virtual ConnectionLease acquire() = 0;
 
+  // Taken before acquire() by every change to a texter made outside a turn
+  // session, and held until it commits: SQLite's turn sessions hold their
+  // texter from load to write outside any transaction (sqlite_store.cpp),
+  // so a staff change must wait for them. Nothing by default: PostgreSQL's
+  // lock_texter does this inside the transaction.
+  using TexterHold = std::shared_ptr<void>;
+  virtual TexterHold hold_texter(std::string_view /*number*/) { return nullptr; }
+
  private:
   // Runs `change` for an existing texter, locked, in one transaction with
   // its audit entry (sql_admin.cpp).

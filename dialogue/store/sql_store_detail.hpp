@@ -86,24 +86,45 @@ inline bool read_texter(SqlConnection& c, std::string_view number, TexterState& 
   return r != StepResult::error;
 }
 
-inline bool write_texter(SqlConnection& c, const TexterState& t, std::int64_t now_ms) {
-  return c.prepare(
-              "INSERT INTO texters (number, weight_kg, goal, medications, opted_out, mode, "
-              "flagged, misses, holding_sent, weight_unit, conditions, pending, "
-              "pending_subject, pending_until, last_supplement, more_text, age_years, "
-              "handoff_reason, handoff_since, updated_at) "
-              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-              "ON CONFLICT (number) DO UPDATE SET weight_kg = excluded.weight_kg, "
-              "goal = excluded.goal, medications = excluded.medications, "
-              "opted_out = excluded.opted_out, mode = excluded.mode, flagged = excluded.flagged, "
-              "misses = excluded.misses, holding_sent = excluded.holding_sent, "
-              "weight_unit = excluded.weight_unit, conditions = excluded.conditions, "
-              "pending = excluded.pending, pending_subject = excluded.pending_subject, "
-              "pending_until = excluded.pending_until, last_supplement = excluded.last_supplement, "
-              "more_text = excluded.more_text, age_years = excluded.age_years, "
-              "handoff_reason = excluded.handoff_reason, handoff_since = excluded.handoff_since, "
-              "updated_at = excluded.updated_at")
-      .bind(t.number)
+// The newest message of a conversation, for the staff list, and the number
+// the texter last wrote to (operator messages go out from it); an empty
+// `line` keeps the one known.
+struct ConversationTouch {
+  std::int64_t at_ms = 0;
+  std::string_view text;
+  std::string_view line;
+};
+
+// One upsert of a texter row; `extra_*` add columns to it.
+#define SMSCOACH_TEXTER_UPSERT(extra_columns, extra_values, extra_set)                          \
+  "INSERT INTO texters (number, weight_kg, goal, medications, opted_out, mode, "                \
+  "flagged, misses, holding_sent, weight_unit, conditions, pending, "                           \
+  "pending_subject, pending_until, last_supplement, more_text, age_years, "                     \
+  "handoff_reason, handoff_since, updated_at" extra_columns ") "                                \
+  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?" extra_values ") "         \
+  "ON CONFLICT (number) DO UPDATE SET weight_kg = excluded.weight_kg, "                         \
+  "goal = excluded.goal, medications = excluded.medications, "                                  \
+  "opted_out = excluded.opted_out, mode = excluded.mode, flagged = excluded.flagged, "          \
+  "misses = excluded.misses, holding_sent = excluded.holding_sent, "                            \
+  "weight_unit = excluded.weight_unit, conditions = excluded.conditions, "                      \
+  "pending = excluded.pending, pending_subject = excluded.pending_subject, "                    \
+  "pending_until = excluded.pending_until, last_supplement = excluded.last_supplement, "        \
+  "more_text = excluded.more_text, age_years = excluded.age_years, "                            \
+  "handoff_reason = excluded.handoff_reason, handoff_since = excluded.handoff_since, "           \
+  "updated_at = excluded.updated_at" extra_set
+
+// The texter's state; with `touch`, the conversation's newest message in
+// the same statement (a turn writes both).
+inline bool write_texter(SqlConnection& c, const TexterState& t, std::int64_t now_ms,
+                         const std::optional<ConversationTouch>& touch = std::nullopt) {
+  SqlStatement& s =
+      touch ? c.prepare(SMSCOACH_TEXTER_UPSERT(
+                  ", last_at, last_text, line_number", ", ?, ?, ?",
+                  ", last_at = excluded.last_at, last_text = excluded.last_text, "
+                  "line_number = CASE WHEN excluded.line_number = '' THEN texters.line_number "
+                  "ELSE excluded.line_number END"))
+            : c.prepare(SMSCOACH_TEXTER_UPSERT("", "", ""));
+  s.bind(t.number)
       .bind(t.weight_kg)
       .bind(t.goal)
       .bind(to_json_text(t.medications))
@@ -122,9 +143,12 @@ inline bool write_texter(SqlConnection& c, const TexterState& t, std::int64_t no
       .bind(t.age_years ? std::optional<double>(*t.age_years) : std::nullopt)
       .bind(t.handoff_reason)
       .bind(t.handoff_since_ms)
-      .bind(now_ms)
-      .run();
+      .bind(now_ms);
+  if (touch) s.bind(touch->at_ms).bind(touch->text).bind(touch->line);
+  return s.run();
 }
+
+#undef SMSCOACH_TEXTER_UPSERT
 
 // The new message's id; nullopt on a database error.
 inline std::optional<std::int64_t> insert_message(SqlConnection& c, std::string_view number,
@@ -184,9 +208,7 @@ inline void hand_back(TexterState& state) {
   state.misses = 0;
 }
 
-// The newest message of a conversation, for the staff list, and the number
-// the texter last wrote to (operator messages go out from it); an empty
-// `line` keeps the one known.
+// The conversation's newest message alone (ConversationTouch).
 inline bool touch_conversation(SqlConnection& c, std::string_view number, std::int64_t at_ms,
                                std::string_view text, std::string_view line = {}) {
   return c.prepare("UPDATE texters SET last_at = ?1, last_text = ?2, "
@@ -243,21 +265,25 @@ inline bool erase(SqlConnection& c, std::string_view number, std::string_view ke
   bool found = false;
   TexterState old;
   if (!read_texter(c, number, old, found)) return false;
-  if (!c.prepare("DELETE FROM messages WHERE number = ?").bind(number).run()) return false;
-  if (!c.prepare("DELETE FROM outbox WHERE number = ?").bind(number).run()) return false;
-  if (!c.prepare("DELETE FROM notes WHERE number = ?").bind(number).run()) return false;
+  // The message ids stay (a repeat of one is still not a new text); what
+  // they were answered with goes. Found through the texter's own texts,
+  // so before those go.
   if (!c.prepare("UPDATE processed_messages SET replies = '[]', number = '' "
-                 "WHERE number = ? AND message_sid <> ?")
+                 "WHERE message_sid IN (SELECT message_sid FROM messages WHERE number = ?1 "
+                 "AND direction = 'in' AND message_sid IS NOT NULL AND message_sid <> ?2)")
            .bind(number)
            .bind(keep_sid)
            .run()) {
     return false;
   }
+  if (!c.prepare("DELETE FROM messages WHERE number = ?").bind(number).run()) return false;
+  if (!c.prepare("DELETE FROM outbox WHERE number = ?").bind(number).run()) return false;
+  if (!c.prepare("DELETE FROM notes WHERE number = ?").bind(number).run()) return false;
   if (found && old.opted_out) {
     TexterState kept;
     kept.number = std::string(number);
     kept.opted_out = true;
-    return write_texter(c, kept, 0) && touch_conversation(c, number, 0, "");
+    return write_texter(c, kept, 0, ConversationTouch{});
   }
   return c.prepare("DELETE FROM texters WHERE number = ?").bind(number).run();
 }

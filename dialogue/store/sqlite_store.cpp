@@ -6,8 +6,12 @@
 #include "dialogue/store/sql_store_detail.hpp"
 #include "dialogue/store/sqlite_connection.hpp"
 #include "dialogue/store/sqlite_group_commit.hpp"
+#include "dialogue/store/sqlite_readers.hpp"
+#include "common/keyed_mutex.hpp"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <array>
 #include <functional>
@@ -16,6 +20,7 @@
 #include <thread>
 #include <stdexcept>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace smscoach::dialogue {
@@ -56,6 +61,27 @@ const SchemaDialect kSqliteSchema{
       DELETE FROM search_pending WHERE id = old.id;
     END;
     )sql",
+    // Even queueing each message for search cost a trigger per insert. Now
+    // the messages above a mark (the newest indexed) are indexed every few
+    // commits and before every search (SqliteConnection::commit,
+    // refresh_search). A deleted message leaves the index if it was in it;
+    // as a new message may take a deleted id again, the mark never stays
+    // above the newest message left.
+    R"sql(
+    INSERT INTO messages_fts (rowid, body)
+      SELECT m.id, m.body FROM search_pending AS p JOIN messages AS m ON m.id = p.id;
+    DROP TRIGGER messages_search_pending;
+    DROP TRIGGER messages_fts_delete;
+    DROP TABLE search_pending;
+    CREATE TABLE search_indexed (last_id INTEGER NOT NULL);
+    INSERT INTO search_indexed (last_id) SELECT COALESCE(MAX(id), 0) FROM messages;
+    CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+      INSERT INTO messages_fts (messages_fts, rowid, body) SELECT 'delete', old.id, old.body
+        WHERE old.id <= (SELECT last_id FROM search_indexed);
+      UPDATE search_indexed SET last_id = (SELECT COALESCE(MAX(id), 0) FROM messages)
+        WHERE last_id > (SELECT COALESCE(MAX(id), 0) FROM messages);
+    END;
+    )sql",
 };
 
 
@@ -87,22 +113,73 @@ const SqlDialect kSqliteDialect{
     "SELECT id, delivery_status FROM outbox WHERE provider_sid = ?",
 };
 
+// The -wal file, opened to flush it (fdatasync flushes the file whichever
+// descriptor asks). SQLite keeps no locks on it, so closing ours is safe.
+class WalFile {
+ public:
+  WalFile() = default;
+  explicit WalFile(const char* path) : fd_(::open(path, O_RDONLY | O_CLOEXEC)) {}
+  ~WalFile() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  WalFile(WalFile&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  WalFile& operator=(WalFile&& other) noexcept {
+    std::swap(fd_, other.fd_);
+    return *this;
+  }
+  int fd() const { return fd_; }
+
+ private:
+  int fd_ = -1;
+};
+
 }  // namespace
 
 struct SqliteStore::Impl {
   std::mutex mutex;  // one connection, one caller at a time
   SqliteConnection connection;
-  SqliteGroupCommit group{connection, mutex};
-  // Turns of one texter one at a time (striped by number).
-  std::array<std::mutex, 64> texter_locks;
+  WalFile wal;
+  std::unique_ptr<SqliteGroupCommit> group;  // once migrated
+  std::unique_ptr<SqliteReaders> readers;    // once migrated, if the file has a name
+  // Held by a turn from its load to its write, and by every other change
+  // to the texter (hold_texter).
+  KeyedMutex texters;
 
-  std::mutex& texter_lock(std::string_view number) {
-    return texter_locks[std::hash<std::string_view>{}(number) % texter_locks.size()];
+  class Turn;
+
+  // `read(connection)` on a read connection of its own (or, for a file
+  // with no name to open again, on the writer's between its other uses).
+  template <class Read>
+  auto read(Read read) -> decltype(read(connection)) {
+    if (readers) {
+      auto lease = readers->take();
+      if (!lease) return lease.error();
+      return read(**lease);
+    }
+    std::lock_guard lock(mutex);
+    auto result = read(connection);
+    connection.finish_statements();
+    return result;
   }
 
+  // With the mutex not held: whether everything committed so far (all a
+  // read may have seen) is on disk, once it is.
+  bool await_committed_durable() {
+    std::uint64_t commits = 0;
+    {
+      std::lock_guard lock(mutex);
+      commits = connection.commits();
+    }
+    return group->await_durable(commits);
+  }
+
+  // Its statement is reset at once: a migration cannot drop a table while
+  // a statement of the connection is still running.
   int user_version() {
     SqlStatement& s = connection.prepare("PRAGMA user_version");
-    return s.step() == StepResult::row ? static_cast<int>(s.int64(0)) : -1;
+    const int version = s.step() == StepResult::row ? static_cast<int>(s.int64(0)) : -1;
+    connection.finish_statements();
+    return version;
   }
 
   // One version per transaction, the version read inside it: a second
@@ -130,11 +207,48 @@ struct SqliteStore::Impl {
       }
     }
     connection.finish_statements();
-    connection.index_search_on_commit();
+    connection.index_search_in_batches();
+  }
+
+  std::string journal_mode() {
+    SqlStatement& s = connection.prepare("PRAGMA journal_mode");
+    std::string mode = s.step() == StepResult::row ? s.text(0) : "";
+    connection.finish_statements();
+    return mode;
+  }
+
+  // Commits stop flushing the WAL themselves (synchronous = NORMAL); the
+  // group commit's syncer flushes it for them, off the connection. Where
+  // the file is not in WAL mode or its -wal cannot be opened, commits stay
+  // synchronous = FULL and the syncer has nothing left to do.
+  void start_group_commit(const std::filesystem::path& path,
+                          std::function<bool(int)> flush_wal) {
+    sqlite3* db = connection.handle();
+    if (journal_mode() == "wal") {
+      if (const char* name = sqlite3_db_filename(db, "main"); name && *name) {
+        wal = WalFile(sqlite3_filename_wal(name));
+        readers = std::make_unique<SqliteReaders>(name);
+      }
+    }
+    SqliteGroupCommit::WalSync sync = [] { return true; };
+    if (wal.fd() >= 0) {
+      // A checkpoint runs on the committing thread with the connection
+      // held, and flushes the WAL and the file: fewer and larger ones
+      // (every 10,000 pages rather than SQLite's 1,000) copy each page
+      // rewritten meanwhile once, not once per 1,000 pages.
+      if (!connection.exec("PRAGMA synchronous = NORMAL") ||
+          !connection.exec("PRAGMA wal_autocheckpoint = 10000")) {
+        throw std::runtime_error("cannot configure database " + path.string() + ": " +
+                                 sqlite3_errmsg(db));
+      }
+      if (!flush_wal) flush_wal = [](int fd) { return ::fdatasync(fd) == 0; };
+      sync = [fd = wal.fd(), flush = std::move(flush_wal)] { return flush(fd); };
+    }
+    group = std::make_unique<SqliteGroupCommit>(connection, mutex, std::move(sync));
   }
 };
 
-SqliteStore::SqliteStore(const std::filesystem::path& path)
+SqliteStore::SqliteStore(const std::filesystem::path& path, SqliteOptions options)
     : SqlStore(kSqliteDialect), impl_(std::make_unique<Impl>()) {
   if (path.has_parent_path()) {
     std::error_code ec;
@@ -166,88 +280,78 @@ SqliteStore::SqliteStore(const std::filesystem::path& path)
                              sqlite3_errmsg(db));
   }
   impl_->migrate();
+  impl_->start_group_commit(path, std::move(options.flush_wal));
 }
 
 SqliteStore::~SqliteStore() = default;
 
-namespace {
-
 // A turn on SQLite: the texter held by a lock of this process (one process
-// owns the file), reads between turns of other texters, and the write
-// joined to a group commit. No connection is held while the caller works
-// out the turn.
-class SqliteTurnSession final : public TurnSession {
+// owns the file), its reads on a read connection, and the write joined to
+// a group commit. No connection is held while the caller works out the
+// turn.
+class SqliteStore::Impl::Turn final : public TurnSession {
  public:
-  SqliteTurnSession(std::mutex& connection_mutex, SqliteConnection& connection,
-                    SqliteGroupCommit& group, std::mutex& texter, std::string number)
-      : connection_mutex_(connection_mutex),
-        connection_(connection),
-        group_(group),
-        texter_(texter),
-        number_(std::move(number)) {}
+  Turn(Impl& store, KeyedMutex::Guard texter, std::string number)
+      : store_(store), texter_(std::move(texter)), number_(std::move(number)) {}
 
   Expected<TexterState> load_texter() override {
-    std::lock_guard lock(connection_mutex_);
-    auto state = sql_detail::load(connection_, number_);
-    connection_.finish_statements();
-    return state;
+    return store_.read([&](SqliteConnection& c) { return sql_detail::load(c, number_); });
   }
   Expected<int> inbound_count_since(std::int64_t since_ms) override {
-    std::lock_guard lock(connection_mutex_);
-    auto count = sql_detail::count_inbound(connection_, number_, since_ms);
-    connection_.finish_statements();
-    return count;
+    return store_.read(
+        [&](SqliteConnection& c) { return sql_detail::count_inbound(c, number_, since_ms); });
   }
   Expected<RecordOutcome> record_turn(const TurnRecord& turn) override {
     if (turn.sms.message_sid.empty() || turn.sms.from.empty()) return sql_detail::bad_turn();
     if (turn.sms.from != number_) {
       return make_error(ErrorCode::internal, "a turn recorded in another texter's session");
     }
-    return group_.write(
+    return store_.group->write(
         [&](SqlConnection& c) { return sql_detail::record_locked_turn(c, turn); });
   }
 
  private:
-  std::mutex& connection_mutex_;
-  SqliteConnection& connection_;
-  SqliteGroupCommit& group_;
-  std::lock_guard<std::mutex> texter_;
+  Impl& store_;
+  KeyedMutex::Guard texter_;
   std::string number_;
 };
 
-}  // namespace
-
 Expected<std::unique_ptr<TurnSession>> SqliteStore::begin_turn(std::string_view number) {
-  return std::unique_ptr<TurnSession>(std::make_unique<SqliteTurnSession>(
-      impl_->mutex, impl_->connection, impl_->group, impl_->texter_lock(number),
-      std::string(number)));
+  return std::unique_ptr<TurnSession>(
+      std::make_unique<Impl::Turn>(*impl_, impl_->texters.lock(number), std::string(number)));
+}
+
+SqlStore::TexterHold SqliteStore::hold_texter(std::string_view number) {
+  return std::make_shared<KeyedMutex::Guard>(impl_->texters.lock(number));
 }
 
 Expected<std::optional<std::vector<std::string>>> SqliteStore::processed_replies(
     std::string_view message_sid) {
-  const auto read = [&] {
-    auto found = sql_detail::read_processed(impl_->connection, message_sid);
-    impl_->connection.finish_statements();
-    return found;
-  };
-  // Every text asks this first, so it must not end the open batch. A hit
-  // may be a turn not yet on disk: answering a repeat from it would
-  // acknowledge a text that could still be lost, so that batch commits
-  // first and the answer is read again.
-  std::lock_guard lock(impl_->mutex);
-  auto found = read();
-  if (!found || !found->has_value() || !impl_->group.open()) return found;
-  impl_->group.flush();
-  return read();
+  // Every text asks this first: on a read connection, beside the writer.
+  // It sees committed turns only; a turn with this id still in the open
+  // batch is caught when the turn is written (record_locked_turn). A hit
+  // may be committed but not yet on disk, and answering a repeat from it
+  // would acknowledge a text that could still be lost: it waits for that.
+  auto found = impl_->read([&](SqliteConnection& c) { return sql_detail::read_processed(c, message_sid); });
+  if (!found || !found->has_value()) return found;
+  if (!impl_->await_committed_durable()) {
+    return make_error(ErrorCode::unavailable, "flushing the database to disk failed");
+  }
+  return found;
 }
 
 ConnectionLease SqliteStore::acquire() {
   impl_->mutex.lock();
   // Whatever this is for sees only committed turns.
-  impl_->group.flush();
-  return ConnectionLease(&impl_->connection, [impl = impl_.get()](SqlConnection*) {
+  impl_->group->flush();
+  const std::uint64_t commits_before = impl_->connection.commits();
+  // What the caller commits is on disk before the lease is back: a staff
+  // action is answered, an outbox row claimed for sending, only then.
+  return ConnectionLease(&impl_->connection, [impl = impl_.get(), commits_before](SqlConnection*) {
     impl->connection.finish_statements();
+    const std::uint64_t commits = impl->connection.commits();
     impl->mutex.unlock();
+    if (commits > commits_before) impl->group->await_durable(commits);
   });
 }
 

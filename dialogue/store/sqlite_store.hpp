@@ -4,22 +4,29 @@
 // file (a CLI command beside it is fine).
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 
 #include "dialogue/store/sql_store.hpp"
 
 namespace smscoach::dialogue {
 
+struct SqliteOptions {
+  // How the -wal file reaches the disk: fdatasync(wal_fd) unless set; true
+  // on success. Tests set it to count, hold back or fail flushes.
+  std::function<bool(int wal_fd)> flush_wal;
+};
+
 class SqliteStore final : public SqlStore {
  public:
   // Opens or creates the file (and its folder) and migrates the schema;
   // throws std::runtime_error with the reason if it cannot.
-  explicit SqliteStore(const std::filesystem::path& path);
+  explicit SqliteStore(const std::filesystem::path& path, SqliteOptions options = {});
   ~SqliteStore() override;
 
   // Turns are serialised per texter within this process, and written by
-  // group commit: acknowledged once on disk, one fsync for every turn that
-  // queued behind the last.
+  // group commit: acknowledged once on disk, one flush of the WAL for
+  // every turn that arrived during the flush before.
   Expected<std::unique_ptr<TurnSession>> begin_turn(std::string_view number) override;
   // Asked before every turn: reads without ending the open batch.
   Expected<std::optional<std::vector<std::string>>> processed_replies(
@@ -30,6 +37,7 @@ class SqliteStore final : public SqlStore {
 
  protected:
   ConnectionLease acquire() override;
+  TexterHold hold_texter(std::string_view number) override;
 
  private:
   struct Impl;

@@ -3,8 +3,12 @@
 #include <sqlite3.h>
 
 #include <cstdio>
+#include <unistd.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <filesystem>
 #include <thread>
 
@@ -42,7 +46,7 @@ int schema_version(Store& store) {
 TEST_CASE("a new store migrates its schema and knows no one", "[store]") {
   test::FreshStore fresh;
   Store& store = *fresh;
-  CHECK(schema_version(store) == 5);
+  CHECK(schema_version(store) == 6);
   CHECK(store.ping().has_value());
   auto t = store.load_texter("+15551234567");
   REQUIRE(t);
@@ -177,7 +181,7 @@ TEST_CASE("a database newer than the program is refused at open", "[sqlite]") {
 TEST_CASE("a new SQLite store creates its folder", "[sqlite]") {
   test::TempDir dir;
   SqliteStore store(dir.path() / "sub" / "s.db");
-  CHECK(store.schema_version() == 5);
+  CHECK(store.schema_version() == 6);
   CHECK(std::filesystem::exists(dir.path() / "sub" / "s.db"));
 }
 
@@ -200,7 +204,7 @@ TEST_CASE("PostgreSQL instances starting together migrate once", "[postgresql]")
   for (auto& t : starting) t.join();
   CHECK(opened == 4);
   auto store = db.open();
-  CHECK(schema_version(*store) == 5);
+  CHECK(schema_version(*store) == 6);
 }
 
 TEST_CASE("an unreachable PostgreSQL is refused at open with a reason, password hidden", "[postgresql]") {
@@ -305,4 +309,145 @@ TEST_CASE("a turn is on disk when record_turn returns, however many write at onc
   for (auto& w : writers) w.join();
   CHECK(acknowledged == kThreads * kTurns);
   CHECK(unseen == 0);
+}
+
+TEST_CASE("a staff change waits for a turn under way and is not overwritten by it", "[store]") {
+  test::TestDatabase db;
+  auto store = db.open();
+  const std::string number = "+15551240001";
+  REQUIRE(store->record_turn(turn("SM1", number, "hi", {"hello"})));
+
+  auto session = store->begin_turn(number);
+  REQUIRE(session);
+  auto state = (*session)->load_texter();
+  REQUIRE(state);
+  REQUIRE(state->mode == Mode::bot);
+  std::atomic<bool> taken{false};
+  std::thread staff([&] { taken = store->take_over(number, "operator:alice", 1'700'000'000'500).has_value(); });
+  // The turn holds the texter from its load to its write.
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CHECK_FALSE(taken);
+  REQUIRE((*session)->record_turn(turn("SM2", number, "more", {"sure"}, *state)));
+  session->reset();
+  staff.join();
+  CHECK(taken);
+  CHECK(store->load_texter(number)->mode == Mode::human);
+}
+
+TEST_CASE("search finds new messages, and none of an erased texter whose ids were taken again", "[store]") {
+  test::FreshStore store;
+  ConversationQuery q;
+  REQUIRE(store->record_turn(turn("SM1", "+15551250001", "creatine question", {"answer one"})));
+  q.text = "creatine";
+  REQUIRE(store->list_conversations(q)->conversations.size() == 1);
+  // The newest messages go; the next ones may be given the same ids.
+  REQUIRE(store->forget("+15551250001"));
+  REQUIRE(store->record_turn(turn("SM2", "+15551250002", "caffeine please", {"answer two"})));
+  CHECK(store->list_conversations(q)->conversations.empty());
+  q.text = "caffeine";
+  auto found = store->list_conversations(q);
+  REQUIRE(found);
+  REQUIRE(found->conversations.size() == 1);
+  CHECK(found->conversations[0].number == "+15551250002");
+  // Many commits later (indexing runs in batches of them) all are found.
+  for (int i = 0; i < 40; ++i) {
+    const std::string n = std::to_string(i);
+    REQUIRE(store->record_turn(turn("SMb" + n, "+1555126" + std::string(4 - n.size(), '0') + n,
+                                    "magnesium " + n, {"ok"})));
+  }
+  q.text = "magnesium";
+  q.limit = 100;
+  CHECK(store->list_conversations(q)->conversations.size() == 40);
+}
+
+namespace {
+
+// Stands in for fdatasync of the WAL: holds each flush until opened, and
+// can fail them.
+struct FlushGate {
+  std::mutex mutex;
+  std::condition_variable changed;
+  bool open = false;
+  bool fail = false;
+  int waiting = 0;
+
+  bool flush(int wal_fd) {
+    std::unique_lock lock(mutex);
+    ++waiting;
+    changed.notify_all();
+    changed.wait(lock, [&] { return open; });
+    --waiting;
+    return !fail && ::fdatasync(wal_fd) == 0;
+  }
+  void set(bool now_open, bool now_fail = false) {
+    std::lock_guard lock(mutex);
+    open = now_open;
+    fail = now_fail;
+    changed.notify_all();
+  }
+  void await_flush() {
+    std::unique_lock lock(mutex);
+    changed.wait(lock, [&] { return waiting > 0; });
+  }
+};
+
+SqliteOptions gated(FlushGate& gate) {
+  return SqliteOptions{[&gate](int fd) { return gate.flush(fd); }};
+}
+
+}  // namespace
+
+TEST_CASE("a turn is acknowledged only once a WAL flush after its commit returns", "[sqlite]") {
+  test::TempDir dir;
+  FlushGate gate;
+  SqliteStore store(dir.path() / "gated.db", gated(gate));
+  std::atomic<bool> acknowledged{false};
+  std::thread texter([&] {
+    acknowledged = store.record_turn(turn("SM1", "+15551270001", "hi", {"hello"})).has_value();
+  });
+  gate.await_flush();
+  // Committed (another process sees it) but not flushed: not yet answered.
+  SqliteStore observer(dir.path() / "gated.db");
+  CHECK(observer.processed_replies("SM1")->has_value());
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  CHECK_FALSE(acknowledged);
+  gate.set(true);
+  texter.join();
+  CHECK(acknowledged);
+}
+
+TEST_CASE("a repeated message id is answered only once its first turn is on disk", "[sqlite]") {
+  test::TempDir dir;
+  FlushGate gate;
+  SqliteStore store(dir.path() / "gated.db", gated(gate));
+  std::thread first([&] { CHECK(store.record_turn(turn("SM1", "+15551280001", "hi", {"hello"}))); });
+  gate.await_flush();
+  std::atomic<bool> answered{false};
+  std::thread repeat([&] {
+    auto replies = store.processed_replies("SM1");
+    CHECK((replies && replies->has_value() && **replies == std::vector<std::string>{"hello"}));
+    answered = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  CHECK_FALSE(answered);
+  gate.set(true);
+  first.join();
+  repeat.join();
+  CHECK(answered);
+}
+
+TEST_CASE("a failed WAL flush fails the turns it covered; the next flush serves again", "[sqlite]") {
+  test::TempDir dir;
+  FlushGate gate;
+  gate.set(true, true);
+  SqliteStore store(dir.path() / "gated.db", gated(gate));
+  auto failed = store.record_turn(turn("SM1", "+15551290001", "hi", {"hello"}));
+  REQUIRE_FALSE(failed);
+  CHECK(failed.error().code == ErrorCode::unavailable);
+  gate.set(true, false);
+  CHECK(store.record_turn(turn("SM2", "+15551290002", "hi", {"hello"})));
+  // The provider sends the first text again: answered once a flush succeeds.
+  auto repeat = store.processed_replies("SM1");
+  REQUIRE(repeat);
+  CHECK(repeat->has_value());
 }
