@@ -1,7 +1,6 @@
 #include "dialogue/compliance.hpp"
 
 #include <algorithm>
-#include <initializer_list>
 #include <set>
 #include <string>
 #include <vector>
@@ -35,7 +34,7 @@ Words without_filler(const Words& words) {
 
 // True when some run of consecutive words matches the pattern, one set of
 // alternatives per word.
-bool contains_run(const Words& words, std::initializer_list<Alternatives> pattern) {
+bool contains_run(const Words& words, const std::vector<Alternatives>& pattern) {
   const std::size_t n = pattern.size();
   if (words.size() < n) return false;
   for (std::size_t start = 0; start + n <= words.size(); ++start) {
@@ -59,6 +58,30 @@ const Alternatives kMessageNouns = {"texts",    "text",  "txts",     "messages",
                                     "alerts",   "messeges"};
 const Alternatives kMe = {"me", "us", "my", "this", "number"};
 
+// Runs of words that ask to opt out wherever they stand in a text. Built
+// once: sets made for every text cost more than the rest of the check.
+const std::vector<std::vector<Alternatives>>& opt_out_runs() {
+  static const std::vector<std::vector<Alternatives>> runs = {
+      {{"opt", "opted"}, {"out"}},
+      {{"opt"}, {"me", "us"}, {"out"}},
+      {{"unsubscribe", "unsub", "unsubscribed", "optout"}},
+      // "stop texting me", "quit messaging", "stop sending me these texts"
+      {{"stop", "quit", "cease"}, kContactVerbs},
+      // "don't text me", "do not message me", "never contact me again"
+      {{"dont", "never"}, kContactVerbs, kMe},
+      {{"do"}, {"not"}, kContactVerbs, kMe},
+      // "no more texts", "stop the messages", "stop these texts"
+      {{"no"}, {"more"}, kMessageNouns},
+      {{"stop", "end", "cancel"}, {"the", "these", "your", "all", "ur", "those"}, kMessageNouns},
+      // "take me off your list", "remove me from this", "get me off this thing"
+      {{"take", "get", "remove", "delete"}, {"me", "my"}, {"off", "from"}},
+      {{"remove", "delete"}, {"me", "my"}, {"number"}, {"from"}},
+      {{"leave"}, {"me"}, {"alone"}},
+      {{"i"}, {"want", "wanna"}, {"off"}},
+  };
+  return runs;
+}
+
 }  // namespace
 
 namespace {
@@ -71,27 +94,9 @@ bool asks_to_opt_out(const Words& words) {
   if (core.size() == 2 && core[0] == "opt" && core[1] == "out") return true;
   if (core.size() == 2 && core[0] == "stop" && kMessageNouns.contains(core[1])) return true;
 
-  if (contains_run(words, {{"opt", "opted"}, {"out"}})) return true;
-  if (contains_run(words, {{"opt"}, {"me", "us"}, {"out"}})) return true;
-  if (contains_run(words, {{"unsubscribe", "unsub", "unsubscribed", "optout"}})) return true;
-  // "stop texting me", "quit messaging", "stop sending me these texts"
-  if (contains_run(words, {{"stop", "quit", "cease"}, kContactVerbs})) return true;
-  // "don't text me", "do not message me", "never contact me again"
-  if (contains_run(words, {{"dont", "never"}, kContactVerbs, kMe})) return true;
-  if (contains_run(words, {{"do"}, {"not"}, kContactVerbs, kMe})) return true;
-  // "no more texts", "stop the messages", "stop these texts"
-  if (contains_run(words, {{"no"}, {"more"}, kMessageNouns})) return true;
-  if (contains_run(words, {{"stop", "end", "cancel"}, {"the", "these", "your", "all", "ur", "those"},
-                           kMessageNouns})) {
-    return true;
+  for (const auto& run : opt_out_runs()) {
+    if (contains_run(words, run)) return true;
   }
-  // "take me off your list", "remove me from this", "get me off this thing"
-  if (contains_run(words, {{"take", "get", "remove", "delete"}, {"me", "my"}, {"off", "from"}})) {
-    return true;
-  }
-  if (contains_run(words, {{"remove", "delete"}, {"me", "my"}, {"number"}, {"from"}})) return true;
-  if (contains_run(words, {{"leave"}, {"me"}, {"alone"}})) return true;
-  if (contains_run(words, {{"i"}, {"want", "wanna"}, {"off"}})) return true;
   return false;
 }
 

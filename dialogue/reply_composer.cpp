@@ -1,5 +1,6 @@
 #include "dialogue/reply_composer.hpp"
 
+#include <array>
 #include <utility>
 
 #include "content/gsm7.hpp"
@@ -34,14 +35,41 @@ std::size_t sequence_length(unsigned char b) {
 
 std::size_t septets(std::string_view gsm) { return content::gsm7_septets(gsm).value_or(0); }
 
+// What each ASCII byte becomes: itself, its look-alike, or nothing. Worked
+// out once; replies are mostly ASCII, and the general path per character
+// cost more than the rest of composing a reply.
+struct AsciiTable {
+  std::array<std::string_view, 128> becomes{};
+  AsciiTable() {
+    static const std::array<char, 128> bytes = [] {
+      std::array<char, 128> b{};
+      for (std::size_t c = 0; c < b.size(); ++c) b[c] = static_cast<char>(c);
+      return b;
+    }();
+    for (std::size_t c = 0; c < becomes.size(); ++c) {
+      const std::string_view one(&bytes[c], 1);
+      if (content::gsm7_septets(one)) becomes[c] = one;
+      for (const auto& t : kLookAlikes) {
+        if (t.from == one) becomes[c] = t.to;
+      }
+    }
+  }
+};
+
 std::size_t budget(std::size_t segments) { return segments <= 1 ? 160 : 153 * segments; }
 
 }  // namespace
 
 std::string to_gsm7(std::string_view utf8) {
+  static const AsciiTable ascii;
   std::string out;
   out.reserve(utf8.size());
   for (std::size_t i = 0; i < utf8.size();) {
+    if (const auto b = static_cast<unsigned char>(utf8[i]); b < 0x80) {
+      out += ascii.becomes[b];
+      ++i;
+      continue;
+    }
     const std::size_t len =
         std::min(sequence_length(static_cast<unsigned char>(utf8[i])), utf8.size() - i);
     const std::string_view seq = utf8.substr(i, len);
