@@ -10,7 +10,9 @@
 #include "bot/commands.hpp"
 #include "bot/log_format.hpp"
 #include "bot/runtime.hpp"
+#include "common/await_callback.hpp"
 #include "common/mask.hpp"
+#include "common/request_context.hpp"
 #include "dialogue/service.hpp"
 #include "dialogue/store/postgres_store.hpp"
 #include "content/intent_ids.hpp"
@@ -40,20 +42,19 @@ class ServiceSmsApplication final : public gateway::SmsApplication {
       : service_(service), metrics_(metrics), sender_(sender) {}
 
   Expected<std::vector<std::string>> handle_sms(const InboundSms& sms) override {
-    auto turn = service_.handle(sms, dialogue::Clock::now());
-    if (!turn) {
-      spdlog::error("turn failed for {}: {}", mask_number(sms.from), turn.error().message);
-      return turn.error();
-    }
-    count(*turn);
-    spdlog::info("text from {} intent={} confidence={:.2f} replies={}{}{}", mask_number(sms.from),
-                 turn->intent, turn->confidence, turn->replies.size(),
-                 turn->duplicate ? " duplicate" : "", turn->rate_limited ? " rate-limited" : "");
-    if (!sender_) return std::move(turn->replies);
-    // REST mode: the replies were queued with the turn; Twilio gets an empty
-    // <Response/> now, a repeat included.
-    if (!turn->duplicate && !turn->replies.empty()) sender_->wake();
-    return std::vector<std::string>{};
+    return await_callback<Expected<std::vector<std::string>>>(
+        [&](SmsDone done) { handle_sms_then(sms, std::move(done)); });
+  }
+
+  void handle_sms_then(const InboundSms& sms, SmsDone done) override {
+    service_.handle_then(
+        sms, dialogue::Clock::now(),
+        [this, from = sms.from, request_id = std::string(current_request_id()),
+         done = std::move(done)](Expected<dialogue::HandledTurn> turn) {
+          // Maybe on the store's thread: the log line keeps its request id.
+          const RequestIdScope scope(request_id);
+          done(answer(from, std::move(turn)));
+        });
   }
 
   Status record_delivery(const gateway::DeliveryStatus& status) override {
@@ -79,6 +80,23 @@ class ServiceSmsApplication final : public gateway::SmsApplication {
   }
 
  private:
+  Expected<std::vector<std::string>> answer(const std::string& from,
+                                            Expected<dialogue::HandledTurn> turn) {
+    if (!turn) {
+      spdlog::error("turn failed for {}: {}", mask_number(from), turn.error().message);
+      return turn.error();
+    }
+    count(*turn);
+    spdlog::info("text from {} intent={} confidence={:.2f} replies={}{}{}", mask_number(from),
+                 turn->intent, turn->confidence, turn->replies.size(),
+                 turn->duplicate ? " duplicate" : "", turn->rate_limited ? " rate-limited" : "");
+    if (!sender_) return std::move(turn->replies);
+    // REST mode: the replies were queued with the turn; Twilio gets an empty
+    // <Response/> now, a repeat included.
+    if (!turn->duplicate && !turn->replies.empty()) sender_->wake();
+    return std::vector<std::string>{};
+  }
+
   void count(const dialogue::HandledTurn& turn) {
     if (turn.duplicate) return metrics_.count_duplicate();
     metrics_.count_text(turn.intent);

@@ -2,6 +2,7 @@
 
 #include <functional>
 
+#include "common/await_callback.hpp"
 #include "dialogue/compliance.hpp"
 
 namespace smscoach::dialogue {
@@ -20,40 +21,46 @@ std::shared_ptr<const Knowledge> Service::knowledge() const {
 }
 
 Expected<HandledTurn> Service::handle(const InboundSms& sms, Clock::time_point now) {
-  if (sms.from.empty()) return make_error(ErrorCode::bad_input, "missing sender number");
-  if (sms.message_sid.empty()) return make_error(ErrorCode::bad_input, "missing message id");
+  return await_callback<Expected<HandledTurn>>(
+      [&](TurnDone done) { handle_then(sms, now, std::move(done)); });
+}
+
+void Service::handle_then(const InboundSms& sms, Clock::time_point now, TurnDone done) {
+  if (sms.from.empty()) return done(make_error(ErrorCode::bad_input, "missing sender number"));
+  if (sms.message_sid.empty()) return done(make_error(ErrorCode::bad_input, "missing message id"));
   if (options_.queue_replies && sms.to.empty()) {
-    return make_error(ErrorCode::bad_input,
-                      "missing form field To: replies are sent from the number texted");
+    return done(make_error(ErrorCode::bad_input,
+                           "missing form field To: replies are sent from the number texted"));
   }
 
   auto seen = store_.processed_replies(sms.message_sid);
-  if (!seen) return seen.error();
+  if (!seen) return done(seen.error());
   if (seen->has_value()) {
     HandledTurn dup;
     dup.duplicate = true;
     dup.replies = std::move(**seen);
-    return dup;
+    return done(std::move(dup));
   }
 
   // One turn of a texter at a time: a lock per number within this process
   // (cheap, and keeps waiting turns from holding store connections), the
-  // store's session across processes sharing it.
-  const auto texter_lock = turn_locks_.lock(sms.from);
-  auto session = store_.begin_turn(sms.from);
-  if (!session) return session.error();
-  TurnSession& texter = **session;
-  auto state = texter.load_texter();
-  if (!state) return state.error();
+  // store's session across processes sharing it. Both are held until the
+  // turn is stored.
+  auto texter_lock = std::make_shared<KeyedMutex::Guard>(turn_locks_.lock(sms.from));
+  auto begun = store_.begin_turn(sms.from);
+  if (!begun) return done(begun.error());
+  std::shared_ptr<TurnSession> session = std::move(*begun);
+  auto state = session->load_texter();
+  if (!state) return done(state.error());
 
   const auto knowledge = this->knowledge();
   bool rate_limited = false;
   if (options_.rate_limit_per_minute > 0 && sms.provider_keyword.empty() &&
       compliance_action(sms.body, state->opted_out) == ComplianceAction::none) {
     const auto since = now - std::chrono::minutes(1);
-    auto recent = texter.inbound_count_since(
+    auto recent = session->inbound_count_since(
         std::chrono::duration_cast<std::chrono::milliseconds>(since.time_since_epoch()).count());
-    if (!recent) return recent.error();
+    if (!recent) return done(recent.error());
     rate_limited = *recent >= options_.rate_limit_per_minute;
   }
   TurnResult turn;
@@ -79,18 +86,25 @@ Expected<HandledTurn> Service::handle(const InboundSms& sms, Clock::time_point n
   record.state = turn.state;
   record.erase_history = turn.erase_history;
   record.queue_replies = options_.queue_replies;
-  auto outcome = texter.record_turn(record);
-  if (!outcome) return outcome.error();
-
-  HandledTurn handled;
-  handled.duplicate = outcome->duplicate;
-  handled.replies = outcome->duplicate ? std::move(outcome->replies) : std::move(turn.replies);
-  handled.intent = std::move(turn.intent);
-  handled.confidence = turn.confidence;
-  handled.entities = std::move(turn.entities);
-  handled.state = outcome->duplicate ? *state : std::move(turn.state);
-  handled.rate_limited = rate_limited && !outcome->duplicate;
-  return handled;
+  TurnSession& texter = *session;  // `session` itself goes to the answer
+  texter.record_turn_then(
+      record, [texter_lock = std::move(texter_lock), session = std::move(session),
+               turn = std::move(turn), before = std::move(*state), rate_limited,
+               done = std::move(done)](Expected<RecordOutcome> outcome) mutable {
+        // The texter is free for their next text before this one is answered.
+        session.reset();
+        texter_lock.reset();
+        if (!outcome) return done(outcome.error());
+        HandledTurn handled;
+        handled.duplicate = outcome->duplicate;
+        handled.replies = outcome->duplicate ? std::move(outcome->replies) : std::move(turn.replies);
+        handled.intent = std::move(turn.intent);
+        handled.confidence = turn.confidence;
+        handled.entities = std::move(turn.entities);
+        handled.state = outcome->duplicate ? std::move(before) : std::move(turn.state);
+        handled.rate_limited = rate_limited && !outcome->duplicate;
+        done(std::move(handled));
+      });
 }
 
 }  // namespace smscoach::dialogue

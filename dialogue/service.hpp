@@ -3,6 +3,7 @@
 // state from the store, the pure turn, and one atomic write of everything.
 // Turns of one texter are serialised; different texters run in parallel.
 
+#include <functional>
 #include <memory>
 #include <mutex>
 
@@ -40,6 +41,11 @@ class Service {
   Service(Store& store, std::shared_ptr<const Knowledge> knowledge, ServiceOptions options = {});
 
   Expected<HandledTurn> handle(const InboundSms& sms, Clock::time_point now);
+  // handle, answered through `done` once the turn is stored: maybe after
+  // this returns and on another thread (the store's, once the text is on
+  // disk), so that no thread waits for the disk meanwhile.
+  using TurnDone = std::function<void(Expected<HandledTurn>)>;
+  void handle_then(const InboundSms& sms, Clock::time_point now, TurnDone done);
 
   // Swaps the knowledge base for new turns; turns under way finish on the old one.
   void set_knowledge(std::shared_ptr<const Knowledge> knowledge);

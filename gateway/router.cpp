@@ -51,15 +51,18 @@ Route Router::route_webhook(const HttpRequest& request) const {
   WebhookDecode decoded = decode_twilio_webhook(request, security_);
   if (!decoded.ok()) return {timed(decoded.error()), {}};
   std::string masked_from = mask_number(decoded.sms().from);
-  auto job = [&app = app_, timed, sms = std::get<InboundSms>(std::move(decoded.result))] {
-    auto replies = app.handle_sms(sms);
-    if (!replies) return timed(response_for_error(replies.error()));
-    HttpResponse response;
-    response.content_type = "text/xml";
-    response.body = twiml_response(*replies);
-    return timed(std::move(response));
+  auto job = [&app = app_, timed,
+              sms = std::get<InboundSms>(std::move(decoded.result))](Respond respond) {
+    app.handle_sms_then(sms, [timed, respond = std::move(respond)](
+                                 Expected<std::vector<std::string>> replies) {
+      if (!replies) return respond(timed(response_for_error(replies.error())));
+      HttpResponse response;
+      response.content_type = "text/xml";
+      response.body = twiml_response(*replies);
+      respond(timed(std::move(response)));
+    });
   };
-  return {std::function<HttpResponse()>(std::move(job)), std::move(masked_from)};
+  return {AsyncJob(std::move(job)), std::move(masked_from)};
 }
 
 Route Router::route_status_callback(const HttpRequest& request) const {

@@ -16,10 +16,16 @@ namespace smscoach::gateway {
 
 class AdminApi;
 
+// Gives an asynchronous job's response; callable from any thread, once.
+using Respond = std::function<void(HttpResponse)>;
+// A job that answers through `respond`, maybe after it returns: the webhook's
+// answer waits for the disk, and no thread waits with it.
+using AsyncJob = std::function<void(Respond)>;
+
 struct Route {
-  // Either the response, or a blocking job that produces it. The job may
-  // throw; the caller turns that into a 500.
-  std::variant<HttpResponse, std::function<HttpResponse()>> action;
+  // The response, a blocking job that produces it, or an asynchronous job
+  // that answers it. A job may throw; the caller turns that into a 500.
+  std::variant<HttpResponse, std::function<HttpResponse()>, AsyncJob> action;
   // The sender, masked, for the request log line; empty when there is none.
   std::string masked_from;
 };
@@ -31,7 +37,7 @@ class Router {
   Router(SmsApplication& app, WebhookSecurity security, Metrics& metrics,
          const AdminApi* admin = nullptr);
 
-  //   POST /sms/twilio        -> decode_twilio_webhook, then app.handle_sms (a job):
+  //   POST /sms/twilio        -> decode_twilio_webhook, then app.handle_sms_then (an async job):
   //                              200 text/xml TwiML of the replies, or response_for_error;
   //                              every outcome timed into the webhook histogram
   //   POST /sms/twilio/status -> decode_status_callback, then app.record_delivery (a job):

@@ -2,6 +2,7 @@
 // What the gateway needs from the rest of the program. The bot implements it;
 // the gateway knows nothing of dialogue, intents or the store.
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,12 @@ class SmsApplication {
   // Blocking: the server calls it on a worker thread, never on an I/O thread.
   // ErrorCode::unavailable means nothing was stored: the provider should retry.
   virtual Expected<std::vector<std::string>> handle_sms(const InboundSms& sms) = 0;
+
+  // handle_sms, answered through `done`: maybe after this returns and on
+  // another thread, so that no thread waits while the text reaches the disk.
+  // Called on a worker thread. By default, handle_sms and then `done`.
+  using SmsDone = std::function<void(Expected<std::vector<std::string>>)>;
+  virtual void handle_sms_then(const InboundSms& sms, SmsDone done) { done(handle_sms(sms)); }
 
   // Records a provider status callback for a message sent through the REST
   // API. Blocking, like handle_sms. ErrorCode::not_found for a message that

@@ -4,6 +4,7 @@
 
 #include <sqlite3.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <stdexcept>
@@ -136,8 +137,9 @@ class SqliteConnection final : public SqlConnection {
     ++commits_;
     return true;
   }
-  // Transactions committed on this connection so far.
-  std::uint64_t commits() const { return commits_; }
+  // Transactions committed on this connection so far; readable from any
+  // thread (counted once each commit's WAL writes are done).
+  std::uint64_t commits() const { return commits_.load(std::memory_order_acquire); }
   // One statement without parameters, prepared once: what every turn runs
   // (BEGIN, SAVEPOINT, COMMIT) should not be parsed every time.
   bool run(const char* sql) {
@@ -168,7 +170,7 @@ class SqliteConnection final : public SqlConnection {
 
   bool index_search_ = false;
   int commits_since_index_ = 0;
-  std::uint64_t commits_ = 0;
+  std::atomic<std::uint64_t> commits_{0};
 };
 
 }  // namespace smscoach::dialogue

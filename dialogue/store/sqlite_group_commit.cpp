@@ -1,6 +1,6 @@
 #include "dialogue/store/sqlite_group_commit.hpp"
 
-#include <utility>
+#include <algorithm>
 
 namespace smscoach::dialogue {
 
@@ -8,24 +8,38 @@ SqliteGroupCommit::SqliteGroupCommit(SqliteConnection& connection, std::mutex& m
     : connection_(connection), mutex_(mutex), sync_(std::move(sync)) {
   // Whatever was committed before (the schema's migrations) counts as on
   // disk: those commits flushed themselves.
-  durable_ = connection_.commits();
-  syncer_ = std::thread([this] { run_syncer(); });
+  durable_ = taken_ = committed_ = connection_.commits();
+  committer_ = std::thread([this] { run_committer(); });
+  flusher_ = std::thread([this] { run_flusher(); });
+  answerer_ = std::thread([this] { run_answerer(); });
 }
 
 SqliteGroupCommit::~SqliteGroupCommit() {
   {
+    std::lock_guard lock(mutex_);
+    flush();
+  }
+  {
     std::lock_guard lock(sync_mutex_);
     stopping_ = true;
-    wanted_ = true;
   }
-  work_.notify_one();
-  syncer_.join();
+  commit_wanted_.notify_all();
+  flush_wanted_.notify_all();
+  answers_ready_.notify_all();
+  committer_.join();
+  flusher_.join();  // flushes what is committed before it stops
+  answerer_.join();  // answers what is flushed before it stops
 }
 
-void SqliteGroupCommit::finish(const std::shared_ptr<Batch>& batch, bool ok, std::string error) {
-  batch->done = true;
-  batch->ok = ok;
-  batch->error = std::move(error);
+void SqliteGroupCommit::answer(Batch& batch, bool ok, const std::string& error) {
+  for (auto& [outcome, done] : batch.waiting) {
+    if (ok) {
+      done(std::move(outcome));
+    } else {
+      done(make_error(ErrorCode::unavailable, error));
+    }
+  }
+  batch.waiting.clear();  // lets go of what the answers owned
 }
 
 void SqliteGroupCommit::flush() {
@@ -36,17 +50,18 @@ void SqliteGroupCommit::flush() {
   connection_.finish_statements();
   if (connection_.commit()) {
     batch->commits = connection_.commits();
-    std::lock_guard lock(sync_mutex_);
-    committed_.push_back(batch);
-    wanted_ = true;
-    work_.notify_one();
-    return;
+  } else {
+    // Answered by the answerer too: never with the connection held.
+    batch->failed = true;
+    batch->error = "commit: " + connection_.error_message();
+    connection_.rollback();
   }
-  std::string error = "commit: " + connection_.error_message();
-  connection_.rollback();
   std::lock_guard lock(sync_mutex_);
-  finish(batch, false, std::move(error));
-  done_.notify_all();
+  turns_open_ = false;
+  committed_ = connection_.commits();
+  committed_batches_.push_back(batch);
+  flush_requested_ = true;
+  flush_wanted_.notify_one();
 }
 
 void SqliteGroupCommit::end_if_empty() {
@@ -59,88 +74,117 @@ bool SqliteGroupCommit::await_durable(std::uint64_t commits) {
   // The flush under way may have begun before these commits; the one after
   // it began after this call, and covers them.
   const std::uint64_t flushes_before = flushes_;
-  wanted_ = true;
-  work_.notify_one();
+  flush_requested_ = true;
+  flush_wanted_.notify_one();
   done_.wait(lock, [&] { return durable_ >= commits || flushes_ >= flushes_before + 2; });
   return durable_ >= commits;
 }
 
-void SqliteGroupCommit::run_syncer() {
+// Commits the open batch once the flusher has taken every earlier commit:
+// while it flushes those, this batch grows; once it starts on them, this
+// batch is committed to be ready for the flush after.
+void SqliteGroupCommit::run_committer() {
   std::unique_lock sync_lock(sync_mutex_);
   for (;;) {
-    work_.wait(sync_lock, [&] { return wanted_; });
-    wanted_ = false;
-    const bool stopping = stopping_;
+    commit_wanted_.wait(sync_lock,
+                        [&] { return stopping_ || (turns_open_ && taken_ >= committed_); });
+    if (stopping_) return;
     sync_lock.unlock();
-
-    // Commit what is open, then flush without holding the connection: the
-    // next batch is written meanwhile.
-    std::uint64_t target = 0;
     {
       std::lock_guard lock(mutex_);
       flush();
-      target = connection_.commits();
     }
     sync_lock.lock();
-    if (target > durable_) {
-      sync_lock.unlock();
-      const bool ok = sync_();
-      sync_lock.lock();
-      if (ok) durable_ = target;
-      while (!committed_.empty() && committed_.front()->commits <= target) {
-        finish(committed_.front(), ok, ok ? "" : "flushing the database to disk failed");
-        committed_.pop_front();
-      }
-    }
-    ++flushes_;
-    done_.notify_all();
-    if (stopping) return;
   }
 }
 
-Expected<RecordOutcome> SqliteGroupCommit::write(
-    const std::function<Expected<RecordOutcome>(SqlConnection&)>& write) {
+void SqliteGroupCommit::run_flusher() {
+  std::unique_lock sync_lock(sync_mutex_);
+  for (;;) {
+    flush_wanted_.wait(sync_lock, [&] { return stopping_ || flush_requested_; });
+    flush_requested_ = false;
+    const bool stopping = stopping_;
+    // Every commit counted so far has written its part of the WAL.
+    const std::uint64_t target = connection_.commits();
+    taken_ = std::max(taken_, committed_);
+    commit_wanted_.notify_one();
+    bool ok = true;
+    if (target > durable_) {
+      sync_lock.unlock();
+      ok = sync_();
+      sync_lock.lock();
+      if (ok) durable_ = std::max(durable_, target);
+    }
+    ++flushes_;
+    bool handed = false;
+    while (!committed_batches_.empty() && committed_batches_.front()->commits <= target) {
+      auto& batch = committed_batches_.front();
+      to_answer_.emplace_back(std::move(batch), ok && !batch->failed);
+      committed_batches_.pop_front();
+      handed = true;
+    }
+    done_.notify_all();
+    if (handed) answers_ready_.notify_one();
+    if (stopping && committed_batches_.empty()) {
+      flusher_stopped_ = true;
+      answers_ready_.notify_one();
+      return;
+    }
+  }
+}
+
+void SqliteGroupCommit::run_answerer() {
+  std::unique_lock sync_lock(sync_mutex_);
+  for (;;) {
+    answers_ready_.wait(sync_lock, [&] { return !to_answer_.empty() || flusher_stopped_; });
+    if (to_answer_.empty()) return;  // nothing more will come
+    auto answers = std::move(to_answer_);
+    to_answer_.clear();
+    sync_lock.unlock();
+    for (auto& [batch, ok] : answers) {
+      answer(*batch, ok, batch->failed ? batch->error : "flushing the database to disk failed");
+    }
+    answers.clear();
+    sync_lock.lock();
+  }
+}
+
+void SqliteGroupCommit::write_then(const Write& write, Done done) {
   std::unique_lock lock(mutex_);
+  const auto refuse = [&](Error error) {
+    end_if_empty();
+    lock.unlock();
+    done(std::move(error));
+  };
   if (!open_) {
     if (!connection_.begin()) {
-      return make_error(ErrorCode::unavailable, "begin: " + connection_.error_message());
+      return refuse(make_error(ErrorCode::unavailable, "begin: " + connection_.error_message()));
     }
     open_ = std::make_shared<Batch>();
   }
-  const auto batch = open_;
   // A savepoint per turn: one that fails takes only itself back.
   if (!connection_.run("SAVEPOINT turn")) {
-    auto error = make_error(ErrorCode::unavailable, "savepoint: " + connection_.error_message());
-    end_if_empty();
-    return error;
+    return refuse(make_error(ErrorCode::unavailable, "savepoint: " + connection_.error_message()));
   }
   auto outcome = write(connection_);
   if (!outcome) {
     connection_.run("ROLLBACK TO turn");
     connection_.run("RELEASE turn");
-    end_if_empty();
-    return outcome;
+    return refuse(outcome.error());
   }
   if (!connection_.run("RELEASE turn")) {
     auto error = make_error(ErrorCode::unavailable, "release: " + connection_.error_message());
     connection_.run("ROLLBACK TO turn");
     connection_.run("RELEASE turn");
-    end_if_empty();
-    return error;
+    return refuse(std::move(error));
   }
-  if (++turns_ >= kMaxTurns) flush();
-  lock.unlock();
-
-  // The syncer commits the batch as soon as it is free: at once when idle,
-  // else right after the flush it is doing.
-  std::unique_lock sync_lock(sync_mutex_);
-  if (!batch->done) {
-    wanted_ = true;
-    work_.notify_one();
-    done_.wait(sync_lock, [&] { return batch->done; });
+  open_->waiting.emplace_back(std::move(*outcome), std::move(done));
+  if (++turns_ >= kMaxTurns) return flush();
+  std::lock_guard sync_lock(sync_mutex_);
+  if (!turns_open_) {
+    turns_open_ = true;
+    commit_wanted_.notify_one();
   }
-  if (!batch->ok) return make_error(ErrorCode::unavailable, batch->error);
-  return outcome;
 }
 
 }  // namespace smscoach::dialogue

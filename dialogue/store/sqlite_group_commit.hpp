@@ -2,13 +2,18 @@
 // Group commit for SQLite turns, with the disk flush off the connection.
 //
 // A turn is written into an open transaction (a batch) under a savepoint.
-// A syncer thread commits the open batch (SQLite's synchronous = NORMAL:
-// the commit writes the WAL without flushing it), lets go of the
-// connection, and then flushes the WAL to disk (fdatasync). A turn is
-// acknowledged once a flush that began after its batch committed has
-// returned, so every acknowledged text is on disk, and the next batch is
-// written while the last one is flushed: one flush covers every turn that
-// arrived during the one before. Private to dialogue/store/sqlite_*.cpp.
+// Three threads take it from there, each a stage of a pipeline:
+// - the committer commits the open batch (SQLite's synchronous = NORMAL:
+//   the commit writes the WAL, it does not flush it) as soon as the flusher
+//   has taken every earlier commit;
+// - the flusher flushes the WAL to disk (fdatasync) for every commit made
+//   so far, without the connection, so the next batch is written and
+//   committed meanwhile;
+// - the answerer tells each turn of a flushed batch, so the flusher can
+//   start the next flush at once.
+// A turn is acknowledged only once a flush that began after its batch
+// committed has returned: every acknowledged text is on disk. Private to
+// dialogue/store/sqlite_*.cpp.
 
 #include <condition_variable>
 #include <cstdint>
@@ -18,6 +23,8 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "common/expected.hpp"
 #include "dialogue/store/sqlite_connection.hpp"
@@ -27,20 +34,20 @@ namespace smscoach::dialogue {
 
 class SqliteGroupCommit {
  public:
-  // A batch this big commits at once, not waiting for the syncer.
+  // A batch this big commits at once, not waiting for the committer.
   static constexpr int kMaxTurns = 256;
   // Flushes every WAL write made so far to disk; false if that failed.
   using WalSync = std::function<bool()>;
 
-  // `mutex` guards `connection`; both outlive this. Starts the syncer.
+  // `mutex` guards `connection`; both outlive this. Starts the threads.
   SqliteGroupCommit(SqliteConnection& connection, std::mutex& mutex, WalSync sync);
-  // Commits and flushes what is open, then stops the syncer.
+  // Commits, flushes and answers what is open, then stops the threads.
   ~SqliteGroupCommit();
   SqliteGroupCommit(const SqliteGroupCommit&) = delete;
   SqliteGroupCommit& operator=(const SqliteGroupCommit&) = delete;
 
   // With the mutex held: commits the open batch, if there is one. Its
-  // writers are answered once the syncer has flushed it.
+  // writers are answered once the flusher has flushed it.
   void flush();
   // With the mutex held: whether a batch is open (holds turns not yet committed).
   bool open() const { return open_ != nullptr; }
@@ -50,25 +57,34 @@ class SqliteGroupCommit {
   // failed (a later call flushes again).
   bool await_durable(std::uint64_t commits);
 
+  using Write = std::function<Expected<RecordOutcome>(SqlConnection&)>;
+  using Done = std::function<void(Expected<RecordOutcome>)>;
+
   // Takes the mutex, runs `write` in the open batch (opening one) under a
-  // savepoint, and returns once that batch is on disk: `write`'s outcome,
-  // or an error if it, the batch's commit or the flush failed (then the
-  // text was not acknowledged, and the provider sends it again).
-  Expected<RecordOutcome> write(const std::function<Expected<RecordOutcome>(SqlConnection&)>& write);
+  // savepoint, and calls `done` once that batch is on disk: with `write`'s
+  // outcome, or an error if it, the batch's commit or the flush failed
+  // (then the text was not acknowledged, and the provider sends it again).
+  // `done` runs on the answerer's thread, or on this one if `write`
+  // failed; never with the mutex held.
+  void write_then(const Write& write, Done done);
 
  private:
   struct Batch {
     std::uint64_t commits = 0;  // the connection's commit count once it committed
-    bool done = false;          // on disk, or failed
-    bool ok = false;
+    bool failed = false;        // its commit failed
     std::string error;
+    // Each turn's outcome and whom to tell.
+    std::vector<std::pair<RecordOutcome, Done>> waiting;
   };
 
   // With the mutex held, after a turn failed: a batch it opened and nobody
   // joined ends now, not holding SQLite's write lock until the next use.
   void end_if_empty();
-  void finish(const std::shared_ptr<Batch>& batch, bool ok, std::string error);
-  void run_syncer();
+  // Without any lock: tells a batch's writers how it went.
+  static void answer(Batch& batch, bool ok, const std::string& error);
+  void run_committer();
+  void run_flusher();
+  void run_answerer();
 
   SqliteConnection& connection_;
   std::mutex& mutex_;
@@ -76,16 +92,27 @@ class SqliteGroupCommit {
   std::shared_ptr<Batch> open_;  // under mutex_; null when no batch is open
   int turns_ = 0;                // in the open batch, under mutex_
 
-  // The syncer's side, under sync_mutex_ (taken after mutex_, never before).
+  // The pipeline's side, under sync_mutex_ (taken after mutex_, never before).
   std::mutex sync_mutex_;
-  std::condition_variable work_;  // to the syncer: something to commit or flush
-  std::condition_variable done_;  // from it: batches finished, flushes done
-  bool wanted_ = false;
+  std::condition_variable commit_wanted_;  // to the committer
+  std::condition_variable flush_wanted_;   // to the flusher
+  std::condition_variable answers_ready_;  // to the answerer
+  std::condition_variable done_;           // from the flusher: a flush ended
   bool stopping_ = false;
-  std::uint64_t durable_ = 0;   // commits on disk
-  std::uint64_t flushes_ = 0;   // flushes finished, failed or not
-  std::deque<std::shared_ptr<Batch>> committed_;  // not yet flushed, oldest first
-  std::thread syncer_;
+  bool flusher_stopped_ = false;   // it has handed over its last answers
+  bool turns_open_ = false;        // the open batch holds turns
+  bool flush_requested_ = false;
+  std::uint64_t committed_ = 0;    // commits made through flush()
+  std::uint64_t taken_ = 0;        // commits the flusher has taken on
+  std::uint64_t durable_ = 0;      // commits on disk
+  std::uint64_t flushes_ = 0;      // flushes finished, failed or not
+  // Committed (or failed to), not yet flushed, oldest first.
+  std::deque<std::shared_ptr<Batch>> committed_batches_;
+  // Flushed (or failed), to be answered: each with whether it is on disk.
+  std::deque<std::pair<std::shared_ptr<Batch>, bool>> to_answer_;
+  std::thread committer_;
+  std::thread flusher_;
+  std::thread answerer_;
 };
 
 }  // namespace smscoach::dialogue

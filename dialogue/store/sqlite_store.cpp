@@ -7,6 +7,7 @@
 #include "dialogue/store/sqlite_connection.hpp"
 #include "dialogue/store/sqlite_group_commit.hpp"
 #include "dialogue/store/sqlite_readers.hpp"
+#include "common/await_callback.hpp"
 #include "common/keyed_mutex.hpp"
 
 #include <fcntl.h>
@@ -302,12 +303,16 @@ class SqliteStore::Impl::Turn final : public TurnSession {
         [&](SqliteConnection& c) { return sql_detail::count_inbound(c, number_, since_ms); });
   }
   Expected<RecordOutcome> record_turn(const TurnRecord& turn) override {
-    if (turn.sms.message_sid.empty() || turn.sms.from.empty()) return sql_detail::bad_turn();
+    return await_callback<Expected<RecordOutcome>>(
+        [&](RecordDone done) { record_turn_then(turn, std::move(done)); });
+  }
+  void record_turn_then(const TurnRecord& turn, RecordDone done) override {
+    if (turn.sms.message_sid.empty() || turn.sms.from.empty()) return done(sql_detail::bad_turn());
     if (turn.sms.from != number_) {
-      return make_error(ErrorCode::internal, "a turn recorded in another texter's session");
+      return done(make_error(ErrorCode::internal, "a turn recorded in another texter's session"));
     }
-    return store_.group->write(
-        [&](SqlConnection& c) { return sql_detail::record_locked_turn(c, turn); });
+    store_.group->write_then(
+        [&](SqlConnection& c) { return sql_detail::record_locked_turn(c, turn); }, std::move(done));
   }
 
  private:

@@ -6,6 +6,7 @@
 // back as ErrorCode::unavailable, never as exceptions.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -85,6 +86,16 @@ class TurnSession {
   // As Store::record_turn; turn.sms.from must be this session's texter.
   // Ends the session either way.
   virtual Expected<RecordOutcome> record_turn(const TurnRecord& turn) = 0;
+
+  // record_turn, answered through `done` once the turn is stored: maybe
+  // after this returns and on another thread (SQLite's group commit answers
+  // from the thread that flushed the disk, so no thread waits for it).
+  // `done` may own this session: it is not used once `done` is called.
+  // By default, record_turn and then `done`.
+  using RecordDone = std::function<void(Expected<RecordOutcome>)>;
+  virtual void record_turn_then(const TurnRecord& turn, RecordDone done) {
+    done(record_turn(turn));
+  }
 };
 
 class Store : public Outbox, public ConversationAdmin {

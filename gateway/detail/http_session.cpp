@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <array>
+#include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
@@ -227,7 +228,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     if (auto* response = std::get_if<HttpResponse>(&route.action)) {
       return send(std::move(*response), false);
     }
-    run_on_workers(std::move(std::get<std::function<HttpResponse()>>(route.action)));
+    if (auto* job = std::get_if<std::function<HttpResponse()>>(&route.action)) {
+      return run_on_workers(std::move(*job));
+    }
+    run_async_on_workers(std::move(std::get<AsyncJob>(route.action)));
   }
 
   // The job blocks, so it runs on the worker pool; its response comes back
@@ -253,6 +257,34 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       net::post(home, [self = std::move(self), response = std::move(response)]() mutable {
         self->send(std::move(response), false);
       });
+    });
+  }
+
+  // The job starts on the worker pool and answers whenever, from whichever
+  // thread; the answer comes back to this connection's executor, once. The
+  // tracked executor, held by the answer, keeps the io_context running
+  // until it comes (or the job lets go of it unanswered).
+  void run_async_on_workers(AsyncJob job) {
+    auto home = net::prefer(stream_.get_executor(), net::execution::outstanding_work.tracked);
+    net::post(state_->workers, [self = shared_from_this(), job = std::move(job), home,
+                                id = request_id_]() mutable {
+      const RequestIdScope scope(std::move(id));
+      auto answered = std::make_shared<std::atomic<bool>>(false);
+      Respond respond = [self, home, answered](HttpResponse response) {
+        if (answered->exchange(true)) return;
+        net::post(home, [self, response = std::move(response)]() mutable {
+          self->send(std::move(response), false);
+        });
+      };
+      try {
+        job(respond);
+      } catch (const std::exception& e) {
+        spdlog::error("handler for {} {} threw: {}", self->log_.method, self->log_.path, e.what());
+        respond(internal_error());
+      } catch (...) {
+        spdlog::error("handler for {} {} threw", self->log_.method, self->log_.path);
+        respond(internal_error());
+      }
     });
   }
 

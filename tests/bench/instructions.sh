@@ -3,8 +3,9 @@
 # with machine noise, so a regression shows as a change in this number.
 # Two paths over every dev-set text (tests/data), each as a new texter:
 #   understand  compliance rules, normalisation, entities, intent
-#   turn        Service::handle: the above, the reply, and the SQLite write
-# Only run_texts() in tests/bench/text_path.cpp is counted.
+#   turn        Service::handle: the above, the reply, and the SQLite write,
+#               its commit and flush (one text a batch)
+# Only run_texts() in tests/bench/text_path.cpp is counted, on every thread.
 #
 #   bash tests/bench/instructions.sh [BUILD_DIR] [ROUNDS]   # default build/test, 2
 set -euo pipefail
@@ -20,9 +21,9 @@ trap 'rm -rf "$work"' EXIT
 for mode in understand turn; do
   rm -f "$work"/text_path.db*
   out="$work/callgrind.$mode"
-  texts="$(valgrind --tool=callgrind --callgrind-out-file="$out" --toggle-collect='*run_texts*' \
+  texts="$(valgrind --tool=callgrind --callgrind-out-file="$out" --instr-atstart=no \
              "$build/tests/bench/text_path" "$mode" "$rounds" "$work" 2>/dev/null | awk '{print $2}')"
-  total="$(awk '/^summary:/ {print $2}' "$out")"
+  total="$(awk '/^totals:/ {print $2}' "$out")"
   [ -n "$total" ] && [ -n "$texts" ] || { echo "instructions: no figures for $mode" >&2; exit 1; }
   printf '%-10s %12d instructions per text  (%d texts, %d in all)\n' \
     "$mode" "$((total / texts))" "$texts" "$total"

@@ -2,8 +2,11 @@
 // (tests/bench/instructions.sh): every dev-set text, as a new texter with a
 // new MessageSid, through the understanding alone (`understand`) or the whole
 // turn (`turn`: Service::handle on a SQLite store, the write included).
-// Only run_texts() is measured (callgrind --toggle-collect), so start-up and
-// knowledge-base loading do not count.
+// Only run_texts() is measured, on every thread (the store commits and
+// flushes on threads of its own): callgrind's instrumentation is switched on
+// around it (run with --instr-atstart=no), so start-up and knowledge-base
+// loading do not count. Texts go one at a time, so each turn is a batch of
+// its own: the whole cost of a commit falls on one text.
 //
 //   text_path understand|turn ROUNDS DB_DIR
 
@@ -12,6 +15,7 @@
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <valgrind/callgrind.h>
 #include <string>
 #include <vector>
 
@@ -35,7 +39,7 @@ std::vector<std::string> dev_texts() {
   return out;
 }
 
-// Kept out of line and named for callgrind's --toggle-collect.
+// Kept out of line: the part measured.
 __attribute__((noinline)) std::size_t run_texts(const std::string& mode,
                                                 const std::vector<std::string>& texts, int rounds,
                                                 dialogue::Service* service) {
@@ -77,7 +81,9 @@ int main(int argc, char** argv) {
   options.rate_limit_per_minute = 0;
   dialogue::Service service(store, std::shared_ptr<const dialogue::Knowledge>(&knowledge, [](auto*) {}),
                             options);
+  CALLGRIND_START_INSTRUMENTATION;
   const auto handled = run_texts(mode, texts, rounds, &service);
+  CALLGRIND_STOP_INSTRUMENTATION;
   const auto total = texts.size() * static_cast<std::size_t>(rounds);
   std::cout << "texts " << total << " handled " << handled << "\n";
   return handled == total ? 0 : 1;
