@@ -834,3 +834,47 @@ TEST_CASE("server stops an export whose client goes away", "[gateway][server]") 
   CHECK(store.rows_produced() < 1'000'000);
   CHECK(exchange(server.port(), http_request("GET", "/healthz")).status == 200);
 }
+
+TEST_CASE("a webhook answered later, from another thread, holds no worker meanwhile",
+          "[gateway][server]") {
+  // Holds every answer until four texts have arrived, then answers them all
+  // from a thread of its own, as the store does once a batch is on disk.
+  // With one worker, a worker held per text would never see the second.
+  class LaterApplication : public FakeSmsApplication {
+   public:
+    void handle_sms_then(const smscoach::InboundSms& sms, SmsDone done) override {
+      std::lock_guard lock(mutex_);
+      waiting_.push_back({sms.body, std::move(done)});
+      if (waiting_.size() < 4) return;
+      answering_ = std::thread([answers = std::move(waiting_)] {
+        for (const auto& [body, answer] : answers) answer(std::vector<std::string>{"re: " + body});
+      });
+    }
+    ~LaterApplication() override {
+      if (answering_.joinable()) answering_.join();
+    }
+
+   private:
+    std::mutex mutex_;
+    std::vector<std::pair<std::string, SmsDone>> waiting_;
+    std::thread answering_;
+  };
+
+  LaterApplication app;
+  ServerConfig config;
+  config.worker_threads = 1;
+  RunningServer server(app, config);
+  std::vector<std::unique_ptr<Connection>> connections;
+  for (int i = 0; i < 4; ++i) {
+    connections.push_back(std::make_unique<Connection>(server.port()));
+    const std::string body = "MessageSid=SM" + std::to_string(i) + "&From=%2B15551234567&Body=t" +
+                             std::to_string(i);
+    connections.back()->send(http_request("POST", "/sms/twilio", body));
+  }
+  for (int i = 0; i < 4; ++i) {
+    const RawResponse response = connections[static_cast<std::size_t>(i)]->read_response();
+    CHECK(response.status == 200);
+    CHECK(response.body.find("<Message>re: t" + std::to_string(i) + "</Message>") !=
+          std::string::npos);
+  }
+}
