@@ -164,7 +164,8 @@ struct SqliteStore::Impl {
   }
 
   // With the mutex not held: whether everything committed so far (all a
-  // read may have seen) is on disk, once it is.
+  // read may have seen) is on disk, once it is. The count is read under the
+  // mutex, which a commit holds until it is counted.
   bool await_committed_durable() {
     std::uint64_t commits = 0;
     {
@@ -219,9 +220,9 @@ struct SqliteStore::Impl {
   }
 
   // Commits stop flushing the WAL themselves (synchronous = NORMAL); the
-  // group commit's syncer flushes it for them, off the connection. Where
+  // group commit's flusher flushes it for them, off the connection. Where
   // the file is not in WAL mode or its -wal cannot be opened, commits stay
-  // synchronous = FULL and the syncer has nothing left to do.
+  // synchronous = FULL and the flusher has nothing left to do.
   void start_group_commit(const std::filesystem::path& path,
                           std::function<bool(int)> flush_wal) {
     sqlite3* db = connection.handle();
@@ -337,7 +338,8 @@ Expected<std::optional<std::vector<std::string>>> SqliteStore::processed_replies
   // batch is caught when the turn is written (record_locked_turn). A hit
   // may be committed but not yet on disk, and answering a repeat from it
   // would acknowledge a text that could still be lost: it waits for that.
-  auto found = impl_->read([&](SqliteConnection& c) { return sql_detail::read_processed(c, message_sid); });
+  auto found = impl_->read(
+      [&](SqliteConnection& c) { return sql_detail::read_processed(c, message_sid); });
   if (!found || !found->has_value()) return found;
   if (!impl_->await_committed_durable()) {
     return make_error(ErrorCode::unavailable, "flushing the database to disk failed");
