@@ -1,6 +1,7 @@
 #include "dialogue/reply_composer.hpp"
 
 #include <array>
+#include <string>
 #include <utility>
 
 #include "content/gsm7.hpp"
@@ -39,15 +40,10 @@ std::size_t septets(std::string_view gsm) { return content::gsm7_septets(gsm).va
 // out once; replies are mostly ASCII, and the general path per character
 // cost more than the rest of composing a reply.
 struct AsciiTable {
-  std::array<std::string_view, 128> becomes{};
+  std::array<std::string, 128> becomes;
   AsciiTable() {
-    static const std::array<char, 128> bytes = [] {
-      std::array<char, 128> b{};
-      for (std::size_t c = 0; c < b.size(); ++c) b[c] = static_cast<char>(c);
-      return b;
-    }();
     for (std::size_t c = 0; c < becomes.size(); ++c) {
-      const std::string_view one(&bytes[c], 1);
+      const std::string one(1, static_cast<char>(c));
       if (content::gsm7_septets(one)) becomes[c] = one;
       for (const auto& t : kLookAlikes) {
         if (t.from == one) becomes[c] = t.to;

@@ -49,8 +49,6 @@ class SqliteGroupCommit {
   // With the mutex held: commits the open batch, if there is one. Its
   // writers are answered once the flusher has flushed it.
   void flush();
-  // With the mutex held: whether a batch is open (holds turns not yet committed).
-  bool open() const { return open_ != nullptr; }
 
   // Without the mutex: returns once the connection's first `commits`
   // commits are on disk, true; false if a flush begun after this call

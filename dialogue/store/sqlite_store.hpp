@@ -1,7 +1,8 @@
 #pragma once
 // The embedded store: one SQLite file in WAL mode, schema migrated at open,
-// one connection shared by the process's threads. One serving process per
-// file (a CLI command beside it is fine).
+// one write connection shared by the process's threads (turns reach it
+// through group commit) and read connections for each text's reads. One
+// serving process per file (a CLI command beside it is fine).
 
 #include <filesystem>
 #include <functional>

@@ -39,6 +39,7 @@ using test::Fields;
 using test::HttpClient;
 using test::ServerProcess;
 using test::eventually;
+using test::kEmptyTwiml;
 using test::twiml_messages;
 
 namespace {
@@ -48,7 +49,6 @@ const std::string kToken = "cluster-test-auth-token-0123456789";
 const std::string kPublicUrl = "https://sms.example.com";
 const std::string kLine = "+15550001111";
 const std::string kOperatorToken = "operator-token-0123456789abcdef";
-const std::string kEmptyTwiml = R"(<?xml version="1.0" encoding="UTF-8"?><Response/>)";
 
 // Texts that set a goal, and the goal each sets.
 const std::array<std::pair<const char*, const char*>, 3> kGoals = {

@@ -17,6 +17,7 @@
 #include "support/test_database.hpp"
 #include "rest_mode_args.hpp"
 #include "twilio_signing.hpp"
+#include "twiml_reading.hpp"
 
 using namespace smscoach;
 using namespace std::chrono_literals;
@@ -26,6 +27,7 @@ using test::Fields;
 using test::HttpClient;
 using test::ServerProcess;
 using test::eventually;
+using test::kEmptyTwiml;
 
 namespace {
 
@@ -34,7 +36,6 @@ const std::string kToken = "rest-test-auth-token-0123456789ab";
 const std::string kPublicUrl = "https://sms.example.com";
 const std::string kLine = "+15550001111";
 
-const std::string kEmptyTwiml = R"(<?xml version="1.0" encoding="UTF-8"?><Response/>)";
 
 std::vector<std::string> rest_args(const test::TestDatabase& db, const FakeMessagesApi& api,
                                    std::vector<std::string> extra = {}) {

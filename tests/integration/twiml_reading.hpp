@@ -9,6 +9,9 @@
 
 namespace smscoach::test {
 
+// What the server answers when it has nothing to say (REST mode, a rate limit).
+inline const std::string kEmptyTwiml = R"(<?xml version="1.0" encoding="UTF-8"?><Response/>)";
+
 inline std::string xml_unescape(std::string s) {
   const std::pair<const char*, const char*> entities[] = {
       {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&apos;", "'"}, {"&amp;", "&"}};
