@@ -11,9 +11,11 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 token=cluster-test-token
 run="$(mktemp -d /tmp/smscoach-cluster-XXXXXX)"
 export SMSCOACH_CLUSTER_DIR="$run/run" SMSCOACH_CLUSTER_BIN="$bin"
-# Ports away from the defaults, so a cluster someone left running is not ours.
+# Ports away from the defaults, so a cluster someone left running is not ours,
+# and below Linux's ephemeral range (32768-60999), where a client socket of
+# a test running beside this one can hold a port for a moment.
 export SMSCOACH_CLUSTER_PORT=18480 SMSCOACH_CLUSTER_PORT1=18481 SMSCOACH_CLUSTER_PORT2=18482
-export SMSCOACH_CLUSTER_PG_PORT=55484
+export SMSCOACH_CLUSTER_PG_PORT=18484
 public="http://127.0.0.1:$SMSCOACH_CLUSTER_PORT"
 cleanup() {
   bash "$root/deploy/local-cluster.sh" stop >/dev/null 2>&1 || true
