@@ -9,12 +9,18 @@ SqliteGroupCommit::SqliteGroupCommit(SqliteConnection& connection, std::mutex& m
   // Whatever was committed before (the schema's migrations) counts as on
   // disk: those commits flushed themselves.
   durable_ = taken_ = committed_ = connection_.commits();
-  committer_ = std::thread([this] { run_committer(); });
+  writer_ = std::thread([this] { run_writer(); });
   flusher_ = std::thread([this] { run_flusher(); });
   answerer_ = std::thread([this] { run_answerer(); });
 }
 
 SqliteGroupCommit::~SqliteGroupCommit() {
+  {
+    std::lock_guard lock(sync_mutex_);
+    writer_stopping_ = true;
+  }
+  writer_wanted_.notify_all();
+  writer_.join();  // writes what is queued before it stops
   {
     std::lock_guard lock(mutex_);
     flush();
@@ -23,10 +29,8 @@ SqliteGroupCommit::~SqliteGroupCommit() {
     std::lock_guard lock(sync_mutex_);
     stopping_ = true;
   }
-  commit_wanted_.notify_all();
   flush_wanted_.notify_all();
   answers_ready_.notify_all();
-  committer_.join();
   flusher_.join();  // flushes what is committed before it stops
   answerer_.join();  // answers what is flushed before it stops
 }
@@ -64,10 +68,6 @@ void SqliteGroupCommit::flush() {
   flush_wanted_.notify_one();
 }
 
-void SqliteGroupCommit::end_if_empty() {
-  if (open_ && turns_ == 0) flush();
-}
-
 bool SqliteGroupCommit::await_durable(std::uint64_t commits) {
   std::unique_lock lock(sync_mutex_);
   if (durable_ >= commits) return true;
@@ -80,20 +80,37 @@ bool SqliteGroupCommit::await_durable(std::uint64_t commits) {
   return durable_ >= commits;
 }
 
-// Commits the open batch once the flusher has taken every earlier commit:
-// while it flushes those, this batch grows; once it starts on them, this
-// batch is committed to be ready for the flush after.
-void SqliteGroupCommit::run_committer() {
+// Writes what is queued, all at once, and commits the open batch once the
+// flusher has taken every earlier commit: while it flushes those, this
+// batch grows; once it starts on them, this batch is committed to be ready
+// for the flush after.
+void SqliteGroupCommit::run_writer() {
+  std::vector<Job> jobs;
+  std::vector<std::pair<Done, Error>> refused;
   std::unique_lock sync_lock(sync_mutex_);
   for (;;) {
-    commit_wanted_.wait(sync_lock,
-                        [&] { return stopping_ || (turns_open_ && taken_ >= committed_); });
-    if (stopping_) return;
+    writer_wanted_.wait(sync_lock, [&] {
+      return writer_stopping_ || !queue_.empty() || (turns_open_ && taken_ >= committed_);
+    });
+    if (writer_stopping_ && queue_.empty()) return;
+    jobs.swap(queue_);
     sync_lock.unlock();
     {
       std::lock_guard lock(mutex_);
-      flush();
+      for (auto& job : jobs) write_one(job, refused);
+      bool commit_now = false;
+      {
+        std::lock_guard check(sync_mutex_);
+        if (turns_ > 0) turns_open_ = true;
+        commit_now = turns_open_ && taken_ >= committed_;
+      }
+      // A batch that failed its every turn ends now rather than holding
+      // SQLite's write lock until the next.
+      if (commit_now || (open_ && turns_ == 0)) flush();
     }
+    jobs.clear();
+    for (auto& [done, error] : refused) done(std::move(error));
+    refused.clear();
     sync_lock.lock();
   }
 }
@@ -107,7 +124,7 @@ void SqliteGroupCommit::run_flusher() {
     // Every commit counted so far has written its part of the WAL.
     const std::uint64_t target = connection_.commits();
     taken_ = std::max(taken_, committed_);
-    commit_wanted_.notify_one();
+    writer_wanted_.notify_one();
     bool ok = true;
     if (target > durable_) {
       sync_lock.unlock();
@@ -149,13 +166,18 @@ void SqliteGroupCommit::run_answerer() {
   }
 }
 
-void SqliteGroupCommit::write_then(const Write& write, Done done) {
-  std::unique_lock lock(mutex_);
-  const auto refuse = [&](Error error) {
-    end_if_empty();
-    lock.unlock();
-    done(std::move(error));
-  };
+void SqliteGroupCommit::write_then(Write write, Done done) {
+  bool was_empty = false;
+  {
+    std::lock_guard lock(sync_mutex_);
+    was_empty = queue_.empty();
+    queue_.push_back(Job{std::move(write), std::move(done)});
+  }
+  if (was_empty) writer_wanted_.notify_one();
+}
+
+void SqliteGroupCommit::write_one(Job& job, std::vector<std::pair<Done, Error>>& refused) {
+  const auto refuse = [&](Error error) { refused.emplace_back(std::move(job.done), std::move(error)); };
   if (!open_) {
     if (!connection_.begin()) {
       return refuse(make_error(ErrorCode::unavailable, "begin: " + connection_.error_message()));
@@ -166,7 +188,7 @@ void SqliteGroupCommit::write_then(const Write& write, Done done) {
   if (!connection_.run("SAVEPOINT turn")) {
     return refuse(make_error(ErrorCode::unavailable, "savepoint: " + connection_.error_message()));
   }
-  auto outcome = write(connection_);
+  auto outcome = job.write(connection_);
   if (!outcome) {
     connection_.run("ROLLBACK TO turn");
     connection_.run("RELEASE turn");
@@ -178,13 +200,8 @@ void SqliteGroupCommit::write_then(const Write& write, Done done) {
     connection_.run("RELEASE turn");
     return refuse(std::move(error));
   }
-  open_->waiting.emplace_back(std::move(*outcome), std::move(done));
-  if (++turns_ >= kMaxTurns) return flush();
-  std::lock_guard sync_lock(sync_mutex_);
-  if (!turns_open_) {
-    turns_open_ = true;
-    commit_wanted_.notify_one();
-  }
+  open_->waiting.emplace_back(std::move(*outcome), std::move(job.done));
+  if (++turns_ >= kMaxTurns) flush();
 }
 
 }  // namespace smscoach::dialogue

@@ -1,11 +1,13 @@
 #pragma once
 // Group commit for SQLite turns, with the disk flush off the connection.
 //
-// A turn is written into an open transaction (a batch) under a savepoint.
-// Three threads take it from there, each a stage of a pipeline:
-// - the committer commits the open batch (SQLite's synchronous = NORMAL:
-//   the commit writes the WAL, it does not flush it) as soon as the flusher
-//   has taken every earlier commit;
+// Turns queue for one writer thread, which writes each into an open
+// transaction (a batch) under a savepoint. Three threads, each a stage of a
+// pipeline:
+// - the writer writes queued turns and commits the open batch (SQLite's
+//   synchronous = NORMAL: the commit writes the WAL, it does not flush it)
+//   as soon as the flusher has taken every earlier commit; the threads that
+//   work out turns never wait for the connection, nor hand it to each other;
 // - the flusher flushes the WAL to disk (fdatasync) for every commit made
 //   so far, without the connection, so the next batch is written and
 //   committed meanwhile;
@@ -34,14 +36,15 @@ namespace smscoach::dialogue {
 
 class SqliteGroupCommit {
  public:
-  // A batch this big commits at once, not waiting for the committer.
+  // A batch this big commits at once, not waiting for the flusher.
   static constexpr int kMaxTurns = 256;
   // Flushes every WAL write made so far to disk; false if that failed.
   using WalSync = std::function<bool()>;
 
   // `mutex` guards `connection`; both outlive this. Starts the threads.
   SqliteGroupCommit(SqliteConnection& connection, std::mutex& mutex, WalSync sync);
-  // Commits, flushes and answers what is open, then stops the threads.
+  // Writes what is queued, commits, flushes and answers it, then stops the
+  // threads.
   ~SqliteGroupCommit();
   SqliteGroupCommit(const SqliteGroupCommit&) = delete;
   SqliteGroupCommit& operator=(const SqliteGroupCommit&) = delete;
@@ -58,13 +61,13 @@ class SqliteGroupCommit {
   using Write = std::function<Expected<RecordOutcome>(SqlConnection&)>;
   using Done = std::function<void(Expected<RecordOutcome>)>;
 
-  // Takes the mutex, runs `write` in the open batch (opening one) under a
-  // savepoint, and calls `done` once that batch is on disk: with `write`'s
-  // outcome, or an error if it, the batch's commit or the flush failed
-  // (then the text was not acknowledged, and the provider sends it again).
-  // `done` runs on the answerer's thread, or on this one if `write`
-  // failed; never with the mutex held.
-  void write_then(const Write& write, Done done);
+  // Queues `write` for the writer, which runs it in the open batch (opening
+  // one) under a savepoint; calls `done` once that batch is on disk: with
+  // `write`'s outcome, or an error if it, the batch's commit or the flush
+  // failed (then the text was not acknowledged, and the provider sends it
+  // again). `write` must own what it uses. `done` runs on the answerer's
+  // thread, or the writer's if `write` failed; never with the mutex held.
+  void write_then(Write write, Done done);
 
  private:
   struct Batch {
@@ -75,12 +78,16 @@ class SqliteGroupCommit {
     std::vector<std::pair<RecordOutcome, Done>> waiting;
   };
 
-  // With the mutex held, after a turn failed: a batch it opened and nobody
-  // joined ends now, not holding SQLite's write lock until the next use.
-  void end_if_empty();
+  struct Job {
+    Write write;
+    Done done;
+  };
+  // With the mutex held: writes `job` into the open batch; its `done` joins
+  // `refused` (to be told without the mutex) if that failed.
+  void write_one(Job& job, std::vector<std::pair<Done, Error>>& refused);
   // Without any lock: tells a batch's writers how it went.
   static void answer(Batch& batch, bool ok, const std::string& error);
-  void run_committer();
+  void run_writer();
   void run_flusher();
   void run_answerer();
 
@@ -92,11 +99,13 @@ class SqliteGroupCommit {
 
   // The pipeline's side, under sync_mutex_ (taken after mutex_, never before).
   std::mutex sync_mutex_;
-  std::condition_variable commit_wanted_;  // to the committer
+  std::condition_variable writer_wanted_;  // to the writer: turns queued, or commit
   std::condition_variable flush_wanted_;   // to the flusher
   std::condition_variable answers_ready_;  // to the answerer
   std::condition_variable done_;           // from the flusher: a flush ended
-  bool stopping_ = false;
+  std::vector<Job> queue_;  // turns waiting for the writer
+  bool writer_stopping_ = false;  // write what is queued, then stop
+  bool stopping_ = false;         // the flusher and answerer: finish, then stop
   bool flusher_stopped_ = false;   // it has handed over its last answers
   bool turns_open_ = false;        // the open batch holds turns
   bool flush_requested_ = false;
@@ -108,7 +117,7 @@ class SqliteGroupCommit {
   std::deque<std::shared_ptr<Batch>> committed_batches_;
   // Flushed (or failed), to be answered: each with whether it is on disk.
   std::deque<std::pair<std::shared_ptr<Batch>, bool>> to_answer_;
-  std::thread committer_;
+  std::thread writer_;
   std::thread flusher_;
   std::thread answerer_;
 };

@@ -312,8 +312,10 @@ class SqliteStore::Impl::Turn final : public TurnSession {
     if (turn.sms.from != number_) {
       return done(make_error(ErrorCode::internal, "a turn recorded in another texter's session"));
     }
+    // The writer thread runs it later: it takes its own copy.
     store_.group->write_then(
-        [&](SqlConnection& c) { return sql_detail::record_locked_turn(c, turn); }, std::move(done));
+        [turn](SqlConnection& c) { return sql_detail::record_locked_turn(c, turn); },
+        std::move(done));
   }
 
  private:

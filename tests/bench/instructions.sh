@@ -5,6 +5,7 @@
 #   understand  compliance rules, normalisation, entities, intent
 #   turn        Service::handle: the above, the reply, and the SQLite write,
 #               its commit and flush (one text a batch)
+#   batched     the same with 32 texts in flight, sharing commits as under load
 # Only run_texts() in tests/bench/text_path.cpp is counted, on every thread.
 #
 #   bash tests/bench/instructions.sh [BUILD_DIR] [ROUNDS]   # default build/test, 2
@@ -18,7 +19,7 @@ cmake --build "$build" --target text_path -j"$(nproc)" >/dev/null
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-for mode in understand turn; do
+for mode in understand turn batched; do
   rm -f "$work"/text_path.db*
   out="$work/callgrind.$mode"
   texts="$(valgrind --tool=callgrind --callgrind-out-file="$out" --instr-atstart=no \
