@@ -143,8 +143,9 @@ const std::vector<FlagSpec>& serve_flags() {
     std::vector<FlagSpec> f = {
         {"listen", "HOST:PORT", "address to serve on (default 127.0.0.1:8080; port 0 picks one)"},
         {"workers", "N",
-         "threads that run turns (default 32): a turn waits for its commit, so more workers let "
-         "more texts share one disk flush"},
+         "threads that run turns (default 32). On PostgreSQL a turn holds its worker until it "
+         "commits, so more workers let more texts share a commit; on SQLite the worker hands the "
+         "write to the store's writer thread and moves on"},
         {"public-url", "URL", "the base URL the provider signs, e.g. https://sms.example.com"},
         {"twilio-auth-token", "TOKEN", "Twilio auth token; without it: dev mode, loopback only"},
         {"twilio-account-sid", "SID",

@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <filesystem>
+#include <future>
 #include <thread>
 
 #include "dialogue/store/postgres_store.hpp"
@@ -414,6 +415,38 @@ TEST_CASE("a turn is acknowledged only once a WAL flush after its commit returns
   gate.set(true);
   texter.join();
   CHECK(acknowledged);
+}
+
+TEST_CASE("a turn is handed to the writer thread: its caller does not wait for the database",
+          "[sqlite]") {
+  test::TempDir dir;
+  const auto path = dir.path() / "writer.db";
+  SqliteStore store(path);
+  // Another process is writing: the store's writer waits for it.
+  sqlite3* other = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &other) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+  auto session = store.begin_turn("+15551300001");
+  REQUIRE(session);
+  std::promise<bool> stored;
+  auto stored_future = stored.get_future();
+  std::atomic<bool> returned{false};
+  std::thread caller([&] {
+    (*session)->record_turn_then(turn("SM1", "+15551300001", "hi", {"hello"}),
+                                 [&](Expected<RecordOutcome> r) { stored.set_value(r.has_value()); });
+    returned = true;
+  });
+  for (int i = 0; i < 200 && !returned; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK(returned);
+  CHECK(stored_future.wait_for(std::chrono::milliseconds(0)) == std::future_status::timeout);
+  CHECK(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(other);
+  caller.join();
+  CHECK(stored_future.get());
+  session->reset();
+  CHECK(store.processed_replies("SM1")->has_value());
 }
 
 TEST_CASE("a repeated message id is answered only once its first turn is on disk", "[sqlite]") {
