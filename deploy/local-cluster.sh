@@ -14,7 +14,7 @@
 #   SMSCOACH_CLUSTER_DIR      run dir: logs, pid files, nginx.conf, PostgreSQL data (./data/local-cluster)
 #   SMSCOACH_CLUSTER_PORT     nginx port (8080)
 #   SMSCOACH_CLUSTER_PORT1/2  instance ports (8081, 8082)
-#   SMSCOACH_CLUSTER_PG_PORT  PostgreSQL port (55433: deploy/test.sh takes 55432)
+#   SMSCOACH_CLUSTER_PG_PORT  PostgreSQL port (25433: deploy/test.sh takes 25432; both below the ephemeral port range, where a client socket could hold them)
 #   SMSCOACH_CLUSTER_DB       a store for both instances instead of the private PostgreSQL
 #                             (another postgresql:// URL, or a SQLite path for a quick look)
 #   SMSCOACH_CLUSTER_BIN      an smscoach binary to run as is; without it build/release is built
@@ -32,7 +32,7 @@ run="${SMSCOACH_CLUSTER_DIR:-$root/data/local-cluster}"
 case "$run" in /*) ;; *) run="$PWD/$run" ;; esac
 lb_port="${SMSCOACH_CLUSTER_PORT:-8080}"
 ports=("${SMSCOACH_CLUSTER_PORT1:-8081}" "${SMSCOACH_CLUSTER_PORT2:-8082}")
-pg_port="${SMSCOACH_CLUSTER_PG_PORT:-55433}"
+pg_port="${SMSCOACH_CLUSTER_PG_PORT:-25433}"
 db_override="${SMSCOACH_CLUSTER_DB:-}"
 bin="${SMSCOACH_CLUSTER_BIN:-}"
 [ -z "$bin" ] || case "$bin" in /*) ;; *) bin="$PWD/$bin" ;; esac

@@ -9,7 +9,7 @@
 # Layout: DIR/data (the cluster), DIR/postgres.log, and the unix socket in DIR
 # (as root, when a private parent folder keeps the postgres user out of DIR:
 # the same in ~postgres/postgres-local-HASH, HASH from DIR's path).
-# It listens on 127.0.0.1:PORT (default 55432) only. Over TCP only the
+# It listens on 127.0.0.1:PORT (default 25432) only. Over TCP only the
 # `smscoach` role may log in, without a password (trust): it is a test
 # cluster. The superuser is reachable only through the socket, by peer auth
 # (the `postgres` OS user when run as root, else the current user).
@@ -26,7 +26,7 @@ usage() {
 cmd="$1"
 dir="$2"
 port_arg="${3:-}"
-port="${port_arg:-55432}"
+port="${port_arg:-25432}"
 case "$cmd" in start | stop | status) ;; *) usage ;; esac
 [ "$cmd" = start ] || [ $# -eq 2 ] || usage
 if ! [[ "$port" =~ ^[0-9]{4,5}$ ]] || [ "$port" -lt 1024 ] || [ "$port" -gt 65535 ]; then

@@ -22,11 +22,13 @@ fi
 
 # The store and integration tests run twice, on SQLite and on PostgreSQL: a
 # throwaway cluster of our own (deploy/postgres-local.sh), unless the caller
-# points SMSCOACH_TEST_POSTGRES_URL at a server already.
+# points SMSCOACH_TEST_POSTGRES_URL at a server already. Its port is below
+# Linux's ephemeral range (32768-60999): a client socket of anything running
+# beside it once held the old 55432, and PostgreSQL could not listen.
 if [ -z "${SMSCOACH_TEST_POSTGRES_URL:-}" ]; then
   echo "== PostgreSQL for the tests"
   pg_dir="$root/build/test-postgres"
-  SMSCOACH_TEST_POSTGRES_URL="$(bash deploy/postgres-local.sh start "$pg_dir" "${SMSCOACH_TEST_POSTGRES_PORT:-55432}")"
+  SMSCOACH_TEST_POSTGRES_URL="$(bash deploy/postgres-local.sh start "$pg_dir" "${SMSCOACH_TEST_POSTGRES_PORT:-25432}")"
   trap 'bash deploy/postgres-local.sh stop "$pg_dir" >/dev/null 2>&1 || true' EXIT
 fi
 export SMSCOACH_TEST_POSTGRES_URL
