@@ -1,5 +1,5 @@
 // Black-box faults: the real binary killed with -9 under load and started
-// again, and a disk that fills up under it. What was acknowledged is kept,
+// again, a disk that fills up under it, and a disk that turns read-only. What was acknowledged is kept,
 // what was queued is sent, what fails gets a 503 (Twilio retries those), and
 // the store comes back whole.
 
@@ -9,6 +9,7 @@
 #include <sys/mount.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -123,6 +124,64 @@ class SmallDisk {
   const std::filesystem::path& path() const { return path_; }
 
  private:
+  std::filesystem::path path_;
+  bool mounted_ = false;
+};
+
+// An ext4 filesystem in a file, mounted through a loop device with
+// errors=remount-ro: trigger_error() makes the kernel turn it read-only
+// under whoever is writing, as it does on a disk error. Only repair()
+// (unmount, fsck, mount) brings it back, as an operator would. Needs root,
+// mkfs.ext4 and a loop device; mounted() says whether it could be made.
+class ReadOnlyTurningDisk {
+ public:
+  explicit ReadOnlyTurningDisk(std::filesystem::path dir)
+      : image_(dir / "disk.img"), path_(dir / "disk") {
+    std::filesystem::create_directories(path_);
+    mounted_ = run("truncate -s 64M " + image_.string()) &&
+               run("mkfs.ext4 -q -F " + image_.string()) && mount();
+  }
+  ~ReadOnlyTurningDisk() {
+    if (mounted_) ::umount2(path_.c_str(), MNT_DETACH);
+  }
+  bool mounted() const { return mounted_; }
+  const std::filesystem::path& path() const { return path_; }
+
+  // What ext4 does on an I/O error: read-only at once, open files or not.
+  bool trigger_error() {
+    const std::string device = loop_device();
+    std::ofstream trigger("/sys/fs/ext4/" + device + "/trigger_fs_error");
+    return !device.empty() && (trigger << "1\n").flush().good();
+  }
+  // Unmount, check and mount again read-write.
+  bool repair() {
+    mounted_ = false;
+    // e2fsck exits 1 when it fixed something (the error mark), 0 if nothing.
+    return run("umount " + path_.string()) &&
+           std::system(("e2fsck -fy " + image_.string() + " >/dev/null 2>&1").c_str()) >> 8 <= 1 &&
+           (mounted_ = mount());
+  }
+
+ private:
+  static bool run(const std::string& command) {
+    return std::system((command + " >/dev/null 2>&1").c_str()) == 0;
+  }
+  bool mount() {
+    return run("mount -o loop,errors=remount-ro " + image_.string() + " " + path_.string());
+  }
+  std::string loop_device() const {
+    std::string device;
+    FILE* out = ::popen(("findmnt -n -o SOURCE " + path_.string()).c_str(), "r");
+    if (!out) return device;
+    char line[256];
+    if (std::fgets(line, sizeof line, out)) device = line;
+    ::pclose(out);
+    while (!device.empty() && (device.back() == '\n' || device.back() == ' ')) device.pop_back();
+    const auto slash = device.rfind('/');
+    return slash == std::string::npos ? device : device.substr(slash + 1);
+  }
+
+  std::filesystem::path image_;
   std::filesystem::path path_;
   bool mounted_ = false;
 };
@@ -268,4 +327,56 @@ TEST_CASE("a full disk gives 503s, keeps what it acknowledged, and recovers whol
   for (const auto& sid : acknowledged) missing += !store.processed_replies(sid)->has_value();
   CHECK(missing == 0);
   CHECK(acknowledged.size() >= 3);
+}
+
+TEST_CASE("a disk turned read-only gives 503s, keeps what it acknowledged, and serves again "
+          "once repaired",
+          "[sqlite]") {
+  test::TestDatabase db;
+  ReadOnlyTurningDisk disk(db.dir());
+  if (!disk.mounted()) {
+    WARN("cannot make a loop-mounted ext4 here (needs root): read-only disk test skipped");
+    return;
+  }
+  const auto db_path = disk.path() / "smscoach.db";
+  const std::vector<std::string> args = {"serve",           "--listen",
+                                         "127.0.0.1:0",     "--db",
+                                         db_path.string(),  "--twilio-auth-token",
+                                         kToken,            "--public-url",
+                                         kPublicUrl,        "--rate-limit",
+                                         "0"};
+  HttpClient http;
+  std::set<std::string> acknowledged;
+  int n = 0;
+  const auto text = [&](ServerProcess& server, const std::string& body) {
+    const std::string sid = "SMro" + std::to_string(++n);
+    const auto r = post_signed(http, server.port(), sms_fields("+15557770200", body, sid));
+    if (r.status == 200) acknowledged.insert(sid);
+    return r;
+  };
+  {
+    ServerProcess server(SMSCOACH_BINARY, args);
+    for (int i = 0; i < 5; ++i) REQUIRE(text(server, kTexts[i]).status == 200);
+
+    REQUIRE(disk.trigger_error());
+    // Every text from now on is refused with a 503 (the provider retries),
+    // none acknowledged, and the server stays up.
+    std::set<long> statuses;
+    for (int i = 0; i < 20; ++i) statuses.insert(text(server, kTexts[i % 6]).status);
+    CHECK(statuses == std::set<long>{503});
+    CHECK(http.get(server.port(), "/healthz").status == 200);
+    const int stopped = server.stop();
+    CHECK(stopped < 128);  // ended, not killed by a signal
+  }
+
+  REQUIRE(disk.repair());
+  CHECK(integrity(db_path) == "ok");
+  ServerProcess server(SMSCOACH_BINARY, args);
+  REQUIRE(text(server, "hi again").status == 200);
+  CHECK(server.stop() == 0);
+  dialogue::SqliteStore store(db_path);
+  std::size_t missing = 0;
+  for (const auto& sid : acknowledged) missing += !store.processed_replies(sid)->has_value();
+  CHECK(missing == 0);
+  CHECK(acknowledged.size() == 6);
 }
