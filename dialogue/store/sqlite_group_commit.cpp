@@ -52,6 +52,7 @@ void SqliteGroupCommit::flush() {
   open_.reset();
   turns_ = 0;
   connection_.finish_statements();
+  batch->writes.clear();  // never written again
   if (connection_.commit()) {
     batch->commits = connection_.commits();
   } else {
@@ -86,7 +87,7 @@ bool SqliteGroupCommit::await_durable(std::uint64_t commits) {
 // for the flush after.
 void SqliteGroupCommit::run_writer() {
   std::vector<Job> jobs;
-  std::vector<std::pair<Done, Error>> refused;
+  Refusals refused;
   std::unique_lock sync_lock(sync_mutex_);
   for (;;) {
     writer_wanted_.wait(sync_lock, [&] {
@@ -176,32 +177,35 @@ void SqliteGroupCommit::write_then(Write write, Done done) {
   if (was_empty) writer_wanted_.notify_one();
 }
 
-void SqliteGroupCommit::write_one(Job& job, std::vector<std::pair<Done, Error>>& refused) {
-  const auto refuse = [&](Error error) { refused.emplace_back(std::move(job.done), std::move(error)); };
+void SqliteGroupCommit::write_one(Job& job, Refusals& refused) {
   if (!open_) {
     if (!connection_.begin()) {
-      return refuse(make_error(ErrorCode::unavailable, "begin: " + connection_.error_message()));
+      refused.emplace_back(std::move(job.done),
+                           make_error(ErrorCode::unavailable, "begin: " + connection_.error_message()));
+      return;
     }
     open_ = std::make_shared<Batch>();
   }
-  // A savepoint per turn: one that fails takes only itself back.
-  if (!connection_.run("SAVEPOINT turn")) {
-    return refuse(make_error(ErrorCode::unavailable, "savepoint: " + connection_.error_message()));
-  }
   auto outcome = job.write(connection_);
   if (!outcome) {
-    connection_.run("ROLLBACK TO turn");
-    connection_.run("RELEASE turn");
-    return refuse(outcome.error());
-  }
-  if (!connection_.run("RELEASE turn")) {
-    auto error = make_error(ErrorCode::unavailable, "release: " + connection_.error_message());
-    connection_.run("ROLLBACK TO turn");
-    connection_.run("RELEASE turn");
-    return refuse(std::move(error));
+    refused.emplace_back(std::move(job.done), outcome.error());
+    return rewrite_open_batch(refused);
   }
   open_->waiting.emplace_back(std::move(*outcome), std::move(job.done));
+  open_->writes.push_back(std::move(job.write));
   if (++turns_ >= kMaxTurns) flush();
+}
+
+void SqliteGroupCommit::rewrite_open_batch(Refusals& refused) {
+  connection_.finish_statements();
+  connection_.rollback();  // fails harmlessly if SQLite rolled back already (a full disk)
+  const auto batch = std::move(open_);
+  open_.reset();
+  turns_ = 0;
+  for (std::size_t i = 0; i < batch->writes.size(); ++i) {
+    Job again{std::move(batch->writes[i]), std::move(batch->waiting[i].second)};
+    write_one(again, refused);
+  }
 }
 
 }  // namespace smscoach::dialogue

@@ -2,8 +2,7 @@
 // Group commit for SQLite turns, with the disk flush off the connection.
 //
 // Turns queue for one writer thread, which writes each into an open
-// transaction (a batch) under a savepoint. Three threads, each a stage of a
-// pipeline:
+// transaction (a batch). Three threads, each a stage of a pipeline:
 // - the writer writes queued turns and commits the open batch (SQLite's
 //   synchronous = NORMAL: the commit writes the WAL, it does not flush it)
 //   as soon as the flusher has taken every earlier commit; the threads that
@@ -62,7 +61,8 @@ class SqliteGroupCommit {
   using Done = std::function<void(Expected<RecordOutcome>)>;
 
   // Queues `write` for the writer, which runs it in the open batch (opening
-  // one) under a savepoint; calls `done` once that batch is on disk: with
+  // one), perhaps again if another turn of the batch fails (so `write` must
+  // write the same each time); calls `done` once that batch is on disk: with
   // `write`'s outcome, or an error if it, the batch's commit or the flush
   // failed (then the text was not acknowledged, and the provider sends it
   // again). `write` must own what it uses. `done` runs on the answerer's
@@ -74,17 +74,27 @@ class SqliteGroupCommit {
     std::uint64_t commits = 0;  // the connection's commit count once it committed
     bool failed = false;        // its commit failed
     std::string error;
-    // Each turn's outcome and whom to tell.
+    // Each turn's outcome and whom to tell, and its write, kept until the
+    // batch commits in case it has to be written again.
     std::vector<std::pair<RecordOutcome, Done>> waiting;
+    std::vector<Write> writes;
   };
 
   struct Job {
     Write write;
     Done done;
   };
+  // Turns that failed, told without the mutex.
+  using Refusals = std::vector<std::pair<Done, Error>>;
   // With the mutex held: writes `job` into the open batch; its `done` joins
-  // `refused` (to be told without the mutex) if that failed.
-  void write_one(Job& job, std::vector<std::pair<Done, Error>>& refused);
+  // `refused` if that failed.
+  void write_one(Job& job, Refusals& refused);
+  // With the mutex held, after a turn failed part-way: SQLite takes back a
+  // failed statement, not the turn's earlier ones, so the whole batch goes
+  // back and its other turns are written again. Failures are rare; a
+  // savepoint around every turn cost every turn about a tenth of the
+  // writer's time (its pages copied to a statement journal).
+  void rewrite_open_batch(Refusals& refused);
   // Without any lock: tells a batch's writers how it went.
   static void answer(Batch& batch, bool ok, const std::string& error);
   void run_writer();

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <future>
 #include <thread>
+#include <tuple>
 
 #include "dialogue/store/postgres_store.hpp"
 #include "dialogue/store/sqlite_store.hpp"
@@ -467,6 +468,79 @@ TEST_CASE("a repeated message id is answered only once its first turn is on disk
   first.join();
   repeat.join();
   CHECK(answered);
+}
+
+namespace {
+
+std::int64_t count_rows(const std::filesystem::path& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  std::int64_t n = -1;
+  if (sqlite3_open(path.c_str(), &db) == SQLITE_OK) {
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW) {
+      n = sqlite3_column_int64(s, 0);
+    }
+    sqlite3_finalize(s);
+  }
+  sqlite3_close(db);
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("a turn that fails part-way is taken back whole; the turns beside it in its batch are "
+          "kept",
+          "[sqlite]") {
+  test::TempDir dir;
+  const auto path = dir.path() / "partway.db";
+  FlushGate gate;
+  auto store = std::make_unique<SqliteStore>(path, gated(gate));
+  // A trigger of the test's own fails the reply "boom", written after its
+  // turn's message id and inbound text.
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(db,
+                       "CREATE TRIGGER boom BEFORE INSERT ON messages WHEN NEW.body = 'boom' "
+                       "BEGIN SELECT RAISE(ABORT, 'boom'); END",
+                       nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(db);
+
+  // The first turn's flush is held, so the next three share one open batch.
+  std::thread first([&] { CHECK(store->record_turn(turn("SMp1", "+15551310001", "hi", {"a"}))); });
+  gate.await_flush();
+  std::vector<std::future<bool>> results;
+  std::vector<std::unique_ptr<TurnSession>> sessions;
+  for (const auto& [sid, number, reply] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"SMp2", "+15551310002", "b"}, {"SMp3", "+15551310003", "boom"},
+           {"SMp4", "+15551310004", "d"}}) {
+    auto session = store->begin_turn(number);
+    REQUIRE(session);
+    auto promise = std::make_shared<std::promise<bool>>();
+    results.push_back(promise->get_future());
+    (*session)->record_turn_then(turn(sid, number, "hello", {reply}),
+                                 [promise](Expected<RecordOutcome> r) { promise->set_value(bool(r)); });
+    sessions.push_back(std::move(*session));
+  }
+  // The failing turn is refused at once; the others wait for their flush.
+  CHECK_FALSE(results[1].get());
+  gate.set(true);
+  first.join();
+  CHECK(results[0].get());
+  CHECK(results[2].get());
+  sessions.clear();
+  store.reset();
+
+  for (const char* number : {"+15551310001", "+15551310002", "+15551310004"}) {
+    INFO(number);
+    CHECK(count_rows(path, std::string("SELECT COUNT(*) FROM messages WHERE number = '") + number +
+                               "'") == 2);
+  }
+  CHECK(count_rows(path, "SELECT COUNT(*) FROM messages WHERE number = '+15551310003'") == 0);
+  CHECK(count_rows(path, "SELECT COUNT(*) FROM processed_messages WHERE message_sid = 'SMp3'") == 0);
+  CHECK(count_rows(path, "SELECT COUNT(*) FROM texters WHERE number = '+15551310003'") == 0);
+  CHECK(count_rows(path, "SELECT COUNT(*) FROM processed_messages") == 3);
 }
 
 TEST_CASE("a failed WAL flush fails the turns it covered; the next flush serves again", "[sqlite]") {
