@@ -9,7 +9,8 @@
 # holds afterwards (every acknowledged text must be there).
 #
 #   tests/bench/load/run.sh [--duration S] [--connections N] [--threads T]
-#                           [--warmup S] [--rate-limit N] [--smscoach PATH] [--smoke] [--keep]
+#                           [--warmup S] [--rate-limit N] [--smscoach PATH] [--postgres]
+#                           [--smoke] [--keep]
 #
 # --duration    seconds measured per target (default 10)
 # --connections wrk connections, kept open, one request in flight on each (default 32)
@@ -17,6 +18,8 @@
 # --warmup      seconds of load before each measurement, not counted (default 2; 1 with --smoke)
 # --rate-limit smscoach serve --rate-limit (default 0, off; see below)
 # --smscoach    use this binary instead of building build/release (Release, BUILD_TESTING=OFF)
+# --postgres    smscoach on PostgreSQL instead: a throwaway cluster of its own
+#               (deploy/postgres-local.sh, 127.0.0.1:25434, in the temporary directory)
 # --smoke       CI check: no Node peer; fails unless smscoach answers every text
 #               with a 200 and a <Message> and stores every text it acknowledged
 # --keep        keep the temporary directory (store, logs, wrk output, requests)
@@ -39,7 +42,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../../.." && pwd)
 peer_dir="$repo/tests/bench/peers/node-bot"
 
-duration=10 connections=32 threads=2 warmup="" rate_limit=0 smoke=0 keep=0 smscoach_bin=""
+duration=10 connections=32 threads=2 warmup="" rate_limit=0 smoke=0 keep=0 smscoach_bin="" postgres=0
 usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -50,6 +53,7 @@ while [ $# -gt 0 ]; do
     --rate-limit) rate_limit=${2:?}; shift 2 ;;
     --smscoach) smscoach_bin=${2:?}; shift 2 ;;
     --smoke) smoke=1; shift ;;
+    --postgres) postgres=1; shift ;;
     --keep) keep=1; shift ;;
     -h|--help) usage ;;
     *) echo "run.sh: unknown argument $1" >&2; usage ;;
@@ -86,6 +90,7 @@ pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  [ "$postgres" = 0 ] || bash "$repo/deploy/postgres-local.sh" stop "$tmp/pg" >/dev/null 2>&1 || true
   if [ "$keep" = 1 ]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
@@ -246,7 +251,12 @@ echo "== smscoach $commit ($smscoach_bin); $(nproc) CPUs, load average $load_sta
 echo "== wrk -t$threads -c$connections, ${warmup} s warm-up + ${duration} s each; $tmp ($tmp_fs)"
 
 # --- smscoach ---------------------------------------------------------------
-"$smscoach_bin" serve --listen 127.0.0.1:0 --db "$tmp/smscoach.db" \
+store="$tmp/smscoach.db" store_name=SQLite
+if [ "$postgres" = 1 ]; then
+  store=$(bash "$repo/deploy/postgres-local.sh" start "$tmp/pg" 25434) || exit 1
+  store_name=PostgreSQL
+fi
+"$smscoach_bin" serve --listen 127.0.0.1:0 --db "$store" \
   --twilio-auth-token "$token" --public-url "$public_url" --rate-limit "$rate_limit" \
   --content "$repo/content/data" >"$tmp/smscoach.out" 2>"$tmp/smscoach.log" &
 smscoach_pid=$!
@@ -258,7 +268,7 @@ CEILING=0
 measure healthz "$smscoach_port" "$smscoach_pid" get /healthz /healthz
 CEILING=$(field "${RES[healthz]}" rps)
 
-echo "== smscoach POST /sms/twilio (SQLite, --rate-limit $rate_limit)"
+echo "== smscoach POST /sms/twilio ($store_name, --rate-limit $rate_limit)"
 warm_prefix=-
 if [ "$warmup" -gt 0 ]; then gen smscoach-warmup "$(warmup_count)"; warm_prefix=$GEN_PREFIX; fi
 measure smscoach "$smscoach_port" "$smscoach_pid" sms "$warm_prefix" -
@@ -272,16 +282,19 @@ pids=()
 
 # What the store holds: every acknowledged text (a text still in flight when
 # wrk stopped may be stored without its answer having been counted).
-read -r stored distinct_sids processed texters_n < <(python3 - "$tmp/smscoach.db" <<'EOF'
+count_sql="SELECT (SELECT count(*) FROM messages WHERE direction = 'in'),
+  (SELECT count(DISTINCT message_sid) FROM messages WHERE direction = 'in'),
+  (SELECT count(*) FROM processed_messages), (SELECT count(*) FROM texters)"
+if [ "$postgres" = 1 ]; then
+  read -r stored distinct_sids processed texters_n < <(psql "$store" -At -F ' ' -c "$count_sql")
+else
+  read -r stored distinct_sids processed texters_n < <(python3 - "$store" "$count_sql" <<'EOF'
 import sqlite3, sys
 db = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
-one = lambda q: db.execute(q).fetchone()[0]
-print(one("SELECT count(*) FROM messages WHERE direction = 'in'"),
-      one("SELECT count(DISTINCT message_sid) FROM messages WHERE direction = 'in'"),
-      one("SELECT count(*) FROM processed_messages"),
-      one("SELECT count(*) FROM texters"))
+print(*db.execute(sys.argv[2]).fetchone())
 EOF
 )
+fi
 [ "$stored" -ge "$smscoach_acked" ] || broken+=("store: $stored texts stored < $smscoach_acked acknowledged")
 [ "$stored" -le "$smscoach_sent" ] || broken+=("store: $stored texts stored > $smscoach_sent sent")
 [ "$distinct_sids" = "$stored" ] || broken+=("store: $stored texts but $distinct_sids MessageSids")
