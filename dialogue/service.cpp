@@ -1,7 +1,5 @@
 #include "dialogue/service.hpp"
 
-#include <functional>
-
 #include "common/await_callback.hpp"
 #include "dialogue/compliance.hpp"
 

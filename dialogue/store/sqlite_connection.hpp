@@ -141,7 +141,7 @@ class SqliteConnection final : public SqlConnection {
   // thread (counted once each commit's WAL writes are done).
   std::uint64_t commits() const { return commits_.load(std::memory_order_acquire); }
   // One statement without parameters, prepared once: what every turn runs
-  // (BEGIN, SAVEPOINT, COMMIT) should not be parsed every time.
+  // (BEGIN, COMMIT, ROLLBACK) should not be parsed every time.
   bool run(const char* sql) {
     auto& s = static_cast<SqliteStatement&>(prepare(sql));
     const bool ok = s.run();

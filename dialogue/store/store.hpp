@@ -89,7 +89,8 @@ class TurnSession {
 
   // record_turn, answered through `done` once the turn is stored: maybe
   // after this returns and on another thread (SQLite's group commit answers
-  // from the thread that flushed the disk, so no thread waits for it).
+  // from a thread of its own once the disk is flushed, so no thread waits
+  // for it).
   // `done` may own this session: it is not used once `done` is called.
   // By default, record_turn and then `done`.
   using RecordDone = std::function<void(Expected<RecordOutcome>)>;

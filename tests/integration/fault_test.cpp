@@ -7,6 +7,7 @@
 
 #include <sqlite3.h>
 #include <sys/mount.h>
+#include <sys/wait.h>
 
 #include <atomic>
 #include <cstdlib>
@@ -156,10 +157,12 @@ class ReadOnlyTurningDisk {
   // Unmount, check and mount again read-write.
   bool repair() {
     mounted_ = false;
+    if (!run("umount " + path_.string())) return false;
     // e2fsck exits 1 when it fixed something (the error mark), 0 if nothing.
-    return run("umount " + path_.string()) &&
-           std::system(("e2fsck -fy " + image_.string() + " >/dev/null 2>&1").c_str()) >> 8 <= 1 &&
-           (mounted_ = mount());
+    const int fsck = std::system(("e2fsck -fy " + image_.string() + " >/dev/null 2>&1").c_str());
+    if (fsck == -1 || !WIFEXITED(fsck) || WEXITSTATUS(fsck) > 1) return false;
+    mounted_ = mount();
+    return mounted_;
   }
 
  private:
