@@ -39,7 +39,9 @@ int run_chat(const Args& argv) {
   auto knowledge = load_knowledge(content_dir(*args));
   auto store = open_store(*args);
   // A terminal is not a texter running up a bill: no rate limit here.
-  dialogue::Service service(*store, knowledge, dialogue::ServiceOptions{.rate_limit_per_minute = 0});
+  dialogue::ServiceOptions options;
+  options.rate_limit_per_minute = 0;
+  dialogue::Service service(*store, knowledge, options);
   const std::string from = args->get("from").value_or("+15550000000");
   const bool interactive = isatty(STDIN_FILENO) != 0;
 

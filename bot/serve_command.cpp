@@ -344,6 +344,13 @@ int run_serve(const Args& argv) {
   service_options.rate_limit_per_minute =
       static_cast<int>(whole_number_flag(*args, "rate-limit", 10, 0, 999'999));
   service_options.queue_replies = reply_mode == "rest";
+  // A text that waited for its texter's earlier turn goes to the workers,
+  // not to the thread that finished that turn (the store's, on SQLite).
+  // Texts arrive only once the server exists.
+  std::unique_ptr<gateway::Server> server;
+  service_options.run_waiting_turn = [&server](std::function<void()> turn) {
+    server->post_to_workers(std::move(turn));
+  };
 
   const auto dir = content_dir(*args);
   auto knowledge = load_knowledge(dir);
@@ -384,7 +391,6 @@ int run_serve(const Args& argv) {
     }
   };
 
-  std::unique_ptr<gateway::Server> server;
   try {
     server = std::make_unique<gateway::Server>(config, app);
   } catch (const std::exception& e) {

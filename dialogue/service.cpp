@@ -1,12 +1,17 @@
 #include "dialogue/service.hpp"
 
+#include <utility>
+
 #include "common/await_callback.hpp"
 #include "dialogue/compliance.hpp"
 
 namespace smscoach::dialogue {
 
 Service::Service(Store& store, std::shared_ptr<const Knowledge> knowledge, ServiceOptions options)
-    : store_(store), options_(options), knowledge_(std::move(knowledge)) {}
+    : store_(store),
+      options_(options),
+      knowledge_(std::move(knowledge)),
+      turns_(options_.run_waiting_turn) {}
 
 void Service::set_knowledge(std::shared_ptr<const Knowledge> knowledge) {
   std::lock_guard lock(knowledge_mutex_);
@@ -40,11 +45,26 @@ void Service::handle_then(const InboundSms& sms, Clock::time_point now, TurnDone
     return done(std::move(dup));
   }
 
-  // One turn of a texter at a time: a lock per number within this process
-  // (cheap, and keeps waiting turns from holding store connections), the
-  // store's session across processes sharing it. Both are held until the
-  // turn is stored.
-  auto texter_lock = std::make_shared<KeyedMutex::Guard>(turn_locks_.lock(sms.from));
+  // One turn of a texter at a time: queued by number within this process
+  // (a waiting text holds no thread and no store connection), the store's
+  // session across processes sharing it. Both are held until the turn is
+  // stored.
+  turns_.run(sms.from, [this, sms, now,
+                        done = std::move(done)](KeyedSequencer::Hold texter) mutable {
+    // A waiting turn runs from a worker pool's queue, where nobody would
+    // catch what a turn throws: it becomes the turn's error.
+    try {
+      run_turn(sms, now, std::move(texter), done);
+    } catch (const std::exception& e) {
+      if (!done) throw;  // already answered: the store's callback threw
+      done(make_error(ErrorCode::internal, std::string("turn failed: ") + e.what()));
+    }
+  });
+}
+
+// `done` is taken (moved from) only once the turn goes to the store.
+void Service::run_turn(const InboundSms& sms, Clock::time_point now, KeyedSequencer::Hold texter,
+                       TurnDone& done) {
   auto begun = store_.begin_turn(sms.from);
   if (!begun) return done(begun.error());
   std::shared_ptr<TurnSession> session = std::move(*begun);
@@ -84,14 +104,14 @@ void Service::handle_then(const InboundSms& sms, Clock::time_point now, TurnDone
   record.state = turn.state;
   record.erase_history = turn.erase_history;
   record.queue_replies = options_.queue_replies;
-  TurnSession& texter = *session;  // `session` itself goes to the answer
-  texter.record_turn_then(
-      record, [texter_lock = std::move(texter_lock), session = std::move(session),
+  TurnSession& store_turn = *session;  // `session` itself goes to the answer
+  store_turn.record_turn_then(
+      record, [texter = std::move(texter), session = std::move(session),
                turn = std::move(turn), before = std::move(*state), rate_limited,
-               done = std::move(done)](Expected<RecordOutcome> outcome) mutable {
+               done = std::exchange(done, nullptr)](Expected<RecordOutcome> outcome) mutable {
         // The texter is free for their next text before this one is answered.
         session.reset();
-        texter_lock.reset();
+        texter.reset();
         if (!outcome) return done(outcome.error());
         HandledTurn handled;
         handled.duplicate = outcome->duplicate;

@@ -2,13 +2,14 @@
 // Runs one inbound text through the whole path: duplicate check, the texter's
 // state from the store, the pure turn, and one atomic write of everything.
 // Turns of one texter are serialised; different texters run in parallel.
+// A text whose texter has a turn under way waits in a queue, not on a thread.
 
 #include <functional>
 #include <memory>
 #include <mutex>
 
 #include "common/expected.hpp"
-#include "common/keyed_mutex.hpp"
+#include "common/keyed_sequencer.hpp"
 #include "common/inbound_sms.hpp"
 #include "dialogue/conversation.hpp"
 #include "dialogue/knowledge.hpp"
@@ -24,6 +25,10 @@ struct ServiceOptions {
   // Replies also go to the store's outbox, to be sent through the provider's
   // REST API from the number the texter wrote to (so that number is required).
   bool queue_replies = false;
+  // Where a text that waited for its texter's earlier turn is worked out
+  // once that turn is stored: a worker pool's post, in the server. Unset,
+  // it runs on the thread that stored the earlier turn.
+  KeyedSequencer::Defer run_waiting_turn;
 };
 
 struct HandledTurn {
@@ -43,7 +48,8 @@ class Service {
   Expected<HandledTurn> handle(const InboundSms& sms, Clock::time_point now);
   // handle, answered through `done` once the turn is stored: maybe after
   // this returns and on another thread (the store's, once the text is on
-  // disk), so that no thread waits for the disk meanwhile.
+  // disk), so that no thread waits for the disk meanwhile, nor for an
+  // earlier turn of the same texter.
   using TurnDone = std::function<void(Expected<HandledTurn>)>;
   void handle_then(const InboundSms& sms, Clock::time_point now, TurnDone done);
 
@@ -54,11 +60,14 @@ class Service {
   Store& store() { return store_; }
 
  private:
+  void run_turn(const InboundSms& sms, Clock::time_point now, KeyedSequencer::Hold texter,
+                TurnDone& done);
+
   Store& store_;
   ServiceOptions options_;
   mutable std::mutex knowledge_mutex_;
   std::shared_ptr<const Knowledge> knowledge_;
-  KeyedMutex turn_locks_;  // by number
+  KeyedSequencer turns_;  // by number
 };
 
 }  // namespace smscoach::dialogue

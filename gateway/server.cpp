@@ -145,6 +145,18 @@ std::uint16_t Server::port() const { return impl_->listener->port(); }
 
 void Server::run() { impl_->run(); }
 
+void Server::post_to_workers(std::function<void()> job) {
+  net::post(impl_->workers, [job = std::move(job)] {
+    try {
+      job();
+    } catch (const std::exception& e) {
+      spdlog::error("unhandled exception in a worker job: {}", e.what());
+    } catch (...) {
+      spdlog::error("unhandled exception in a worker job");
+    }
+  });
+}
+
 void Server::stop() {
   net::post(impl_->control, [impl = impl_.get()] { impl->begin_stop(); });
 }

@@ -52,6 +52,11 @@ class Server {
   // Thread-safe.
   void stop();
 
+  // Runs `job` on a worker thread, as the application's blocking work is.
+  // Thread-safe; what it throws is logged. Jobs posted once run() has
+  // returned are dropped.
+  void post_to_workers(std::function<void()> job);
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

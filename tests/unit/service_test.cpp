@@ -1,11 +1,18 @@
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <future>
+#include <mutex>
 #include <thread>
 
 #include "content/loader.hpp"
 #include "support/shipped_knowledge.hpp"
 #include "dialogue/service.hpp"
 #include "dialogue/store/sqlite_store.hpp"
+#include "support/flush_gate.hpp"
 #include "support/test_database.hpp"
 #include "support/temp_dir.hpp"
 
@@ -59,7 +66,9 @@ TEST_CASE("a keyword the provider already answered changes the state and sends n
 TEST_CASE("the rate limit stores excess texts unanswered, lets compliance through, per number", "[store]") {
   test::FreshStore fresh;
   Store& store = *fresh;
-  Service service(store, shipped(), ServiceOptions{.rate_limit_per_minute = 3});
+  ServiceOptions options;
+  options.rate_limit_per_minute = 3;
+  Service service(store, shipped(), options);
   const auto t0 = Clock::now();
   auto text = [&](const std::string& sid, const std::string& from, const std::string& body,
                   Clock::time_point at) {
@@ -126,6 +135,82 @@ TEST_CASE("concurrent texts from one texter are all stored, none lost", "[store]
     for (const auto& m : *messages) inbound += m.direction == Direction::in;
   }
   CHECK(inbound == kThreads * kEach);
+}
+
+TEST_CASE("a text waiting for its texter's earlier turn holds no thread, and runs after it",
+          "[sqlite]") {
+  using namespace std::chrono_literals;
+  test::TempDir dir;
+  test::FlushGate gate;  // closed: no turn reaches the disk until the test says
+  SqliteStore store(dir.path() / "queued.db", test::gated(gate));
+
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::deque<std::function<void()>> pool;  // the server's worker pool, run by hand here
+  std::vector<std::string> answered;       // message ids, in the order answered
+  ServiceOptions options;
+  options.run_waiting_turn = [&](std::function<void()> turn) {
+    std::lock_guard lock(mutex);
+    pool.push_back(std::move(turn));
+    changed.notify_all();
+  };
+  Service service(store, shipped(), options);
+  const std::string from = "+15557770001";
+  auto text = [&](const std::string& sid, const std::string& body) {
+    // Returns once handle_then does: it must not wait for the earlier turn.
+    auto returned = std::async(std::launch::async, [&, sid, body] {
+      service.handle_then({sid, from, "", body, ""}, Clock::now(),
+                          [&, sid](Expected<HandledTurn> turn) {
+                            REQUIRE(turn);
+                            std::lock_guard lock(mutex);
+                            answered.push_back(sid);
+                            changed.notify_all();
+                          });
+    });
+    const bool in_time = returned.wait_for(5s) == std::future_status::ready;
+    if (!in_time) gate.set(true);  // let the stuck call finish before failing
+    return in_time;
+  };
+  auto wait_until = [&](auto done) {
+    std::unique_lock lock(mutex);
+    return changed.wait_for(lock, 10s, done);
+  };
+
+  REQUIRE(text("SMq1", "hi"));
+  gate.await_flush();  // the first turn is committed and waits for its flush
+  REQUIRE(text("SMq2", "what is creatine"));
+  REQUIRE(text("SMq3", "thanks"));
+  {
+    std::lock_guard lock(mutex);
+    CHECK(answered.empty());
+    CHECK(pool.empty());  // queued behind the first turn, not yet handed to a worker
+  }
+
+  gate.set(true);
+  REQUIRE(wait_until([&] { return answered.size() == 1 && pool.size() == 1; }));
+  CHECK(answered == std::vector<std::string>{"SMq1"});
+  for (const char* next : {"SMq2", "SMq3"}) {
+    std::function<void()> turn;
+    {
+      std::lock_guard lock(mutex);
+      REQUIRE(pool.size() == 1);
+      turn = std::move(pool.front());
+      pool.pop_front();
+    }
+    turn();  // as a worker would: the texter's next turn
+    REQUIRE(wait_until([&] { return !answered.empty() && answered.back() == next; }));
+    if (std::string(next) == "SMq2") REQUIRE(wait_until([&] { return pool.size() == 1; }));
+  }
+  CHECK(answered == std::vector<std::string>{"SMq1", "SMq2", "SMq3"});
+  const auto messages = store.messages(from);
+  REQUIRE(messages);
+  std::vector<std::string> inbound;
+  for (const auto& m : *messages) {
+    if (m.direction == Direction::in) inbound.push_back(m.body);
+  }
+  CHECK(inbound == std::vector<std::string>{"hi", "what is creatine", "thanks"});
+  std::lock_guard lock(mutex);
+  CHECK(pool.empty());
 }
 
 TEST_CASE("a swapped knowledge base answers new turns", "[store]") {

@@ -16,6 +16,7 @@
 
 #include "dialogue/store/postgres_store.hpp"
 #include "dialogue/store/sqlite_store.hpp"
+#include "support/flush_gate.hpp"
 #include "support/test_database.hpp"
 #include "support/temp_dir.hpp"
 
@@ -362,42 +363,8 @@ TEST_CASE("search finds new messages, and none of an erased texter whose ids wer
   CHECK(store->list_conversations(q)->conversations.size() == 40);
 }
 
-namespace {
-
-// Stands in for fdatasync of the WAL: holds each flush until opened, and
-// can fail them.
-struct FlushGate {
-  std::mutex mutex;
-  std::condition_variable changed;
-  bool open = false;
-  bool fail = false;
-  int waiting = 0;
-
-  bool flush(int wal_fd) {
-    std::unique_lock lock(mutex);
-    ++waiting;
-    changed.notify_all();
-    changed.wait(lock, [&] { return open; });
-    --waiting;
-    return !fail && ::fdatasync(wal_fd) == 0;
-  }
-  void set(bool now_open, bool now_fail = false) {
-    std::lock_guard lock(mutex);
-    open = now_open;
-    fail = now_fail;
-    changed.notify_all();
-  }
-  void await_flush() {
-    std::unique_lock lock(mutex);
-    changed.wait(lock, [&] { return waiting > 0; });
-  }
-};
-
-SqliteOptions gated(FlushGate& gate) {
-  return SqliteOptions{[&gate](int fd) { return gate.flush(fd); }};
-}
-
-}  // namespace
+using test::FlushGate;
+using test::gated;
 
 TEST_CASE("a turn is acknowledged only once a WAL flush after its commit returns", "[sqlite]") {
   test::TempDir dir;
