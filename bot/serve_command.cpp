@@ -143,9 +143,11 @@ const std::vector<FlagSpec>& serve_flags() {
     std::vector<FlagSpec> f = {
         {"listen", "HOST:PORT", "address to serve on (default 127.0.0.1:8080; port 0 picks one)"},
         {"workers", "N",
-         "threads that run turns (default 32). On PostgreSQL a turn holds its worker until it "
-         "commits, so more workers let more texts share a commit; on SQLite the worker hands the "
-         "write to the store's writer thread and moves on"},
+         "threads that run turns and staff requests (default 4 on SQLite, 32 on PostgreSQL). On "
+         "PostgreSQL a turn holds its worker until it commits, so more workers let more texts "
+         "share a commit; on SQLite the worker hands the write to the store's writer thread and "
+         "moves on, and more threads than cores only take turns on them. A text whose texter's "
+         "last text is still being stored waits in a queue, not on a worker"},
         {"public-url", "URL", "the base URL the provider signs, e.g. https://sms.example.com"},
         {"twilio-auth-token", "TOKEN", "Twilio auth token; without it: dev mode, loopback only"},
         {"twilio-account-sid", "SID",
@@ -317,7 +319,9 @@ int run_serve(const Args& argv) {
   gateway::ServerConfig config;
   config.address = listen.host;
   config.port = listen.port;
-  config.worker_threads = static_cast<unsigned>(whole_number_flag(*args, "workers", 32, 1, 1024));
+  const bool on_postgres = dialogue::is_postgres_url(args->get("db").value_or(""));
+  config.worker_threads =
+      static_cast<unsigned>(whole_number_flag(*args, "workers", on_postgres ? 32 : 4, 1, 1024));
   config.public_url = args->get("public-url").value_or("");
   config.twilio_auth_token = args->get("twilio-auth-token").value_or("");
   if (config.twilio_auth_token.empty()) {
@@ -364,8 +368,7 @@ int run_serve(const Args& argv) {
     // This process owns a SQLite file: whatever was being sent when the last
     // one died goes out again now. A shared PostgreSQL store has other
     // instances sending: their leases are left to run out.
-    const bool shared_store = dialogue::is_postgres_url(args->get("db").value_or(""));
-    if (auto released = shared_store ? Status(Ok{}) : store->release_outbox_leases(); !released) {
+    if (auto released = on_postgres ? Status(Ok{}) : store->release_outbox_leases(); !released) {
       throw CommandError{kExitFailure, "cannot read the outbox: " + released.error().message};
     }
     sender = std::make_unique<gateway::RestSender>(*sender_config, *store, &metrics);
