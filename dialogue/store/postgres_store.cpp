@@ -156,6 +156,16 @@ class PostgresConnection final : public SqlConnection {
     return slot->start();
   }
 
+  SqlStatement& prepare_insert(const char* sql, const char* returning) override {
+    auto& slot = statements_[sql];
+    if (!slot) {
+      slot = std::make_unique<PostgresStatement>(
+          *this, "s" + std::to_string(statements_.size()),
+          postgres_placeholders(sql) + " RETURNING " + returning);
+    }
+    return slot->start();
+  }
+
   bool exec(const char* sql) override {
     PGresult* r = PQexec(conn_, sql);
     const bool ok = r && (PQresultStatus(r) == PGRES_COMMAND_OK ||

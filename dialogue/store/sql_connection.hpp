@@ -9,7 +9,8 @@
 // `?N` (the Nth), never both in one statement; PostgreSQL's connection
 // rewrites them to `$N`. Write SQL both databases accept: RETURNING, ON
 // CONFLICT, CASE rather than two-argument MAX, CAST(? AS BIGINT) where a
-// parameter's type cannot be inferred.
+// parameter's type cannot be inferred. An INSERT whose caller needs to know
+// what it added goes through prepare_insert() instead of RETURNING.
 
 #include <cstdint>
 #include <functional>
@@ -52,6 +53,32 @@ class SqlConnection {
   // A statement ready for binding, its previous use finished. `sql` must be
   // a string literal: it keys a per-connection cache of prepared statements.
   virtual SqlStatement& prepare(const char* sql) = 0;
+  // An INSERT of one row, without RETURNING (a string literal never also
+  // given to prepare()): `returning` is what identifies the new row, the
+  // table's {id} column, or a constant where the caller gives the key.
+  // Bind it, then run it with run_insert().
+  virtual SqlStatement& prepare_insert(const char* sql, const char* returning) = 0;
+  struct Inserted {
+    bool added = false;  // false: ON CONFLICT DO NOTHING met a row
+    std::int64_t id = 0;
+  };
+  // Runs a statement from prepare_insert(); nullopt on an error. This reads
+  // the row a RETURNING clause hands back; SQLite asks the connection
+  // instead, as RETURNING there gathers the row in a temporary table first.
+  virtual std::optional<Inserted> run_insert(SqlStatement& insert) {
+    switch (insert.step()) {
+      case StepResult::row: {
+        const std::int64_t id = insert.int64(0);
+        if (insert.step() != StepResult::done) return std::nullopt;
+        return Inserted{true, id};
+      }
+      case StepResult::done:
+        return Inserted{false, 0};
+      case StepResult::error:
+        break;
+    }
+    return std::nullopt;
+  }
   // Runs SQL without parameters (several statements allowed); false on error.
   virtual bool exec(const char* sql) = 0;
 

@@ -10,16 +10,15 @@ namespace smscoach::dialogue {
 using namespace sql_detail;
 
 Expected<RecordOutcome> sql_detail::record_locked_turn(SqlConnection& c, const TurnRecord& turn) {
-  SqlStatement& claim = c.prepare(
+  SqlStatement& claim = c.prepare_insert(
       "INSERT INTO processed_messages (message_sid, number, replies, at_ms) VALUES (?, ?, ?, ?) "
-      "ON CONFLICT (message_sid) DO NOTHING RETURNING message_sid");
+      "ON CONFLICT (message_sid) DO NOTHING",
+      "1");
   claim.bind(turn.sms.message_sid).bind(turn.sms.from).bind(to_json_text(turn.replies))
       .bind(turn.at_ms);
-  const StepResult claimed = claim.step();
-  if (claimed == StepResult::error || (claimed == StepResult::row && !claim.run())) {
-    return db_error(c, "recording message id");
-  }
-  if (claimed == StepResult::done) {
+  const auto claimed = c.run_insert(claim);
+  if (!claimed) return db_error(c, "recording message id");
+  if (!claimed->added) {
     // Processed already, here or by another instance.
     auto first = read_processed(c, turn.sms.message_sid);
     if (!first) return first.error();

@@ -156,9 +156,10 @@ inline std::optional<std::int64_t> insert_message(SqlConnection& c, std::string_
                                                   std::int64_t at_ms, std::string_view intent,
                                                   std::optional<double> confidence,
                                                   std::string_view author, std::string_view sid) {
-  SqlStatement& s = c.prepare(
+  SqlStatement& s = c.prepare_insert(
       "INSERT INTO messages (number, direction, body, at_ms, intent, confidence, author, "
-      "message_sid) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
+      "message_sid) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      "id");
   s.bind(number)
       .bind(dir == Direction::in ? "in" : "out")
       .bind(body)
@@ -167,9 +168,9 @@ inline std::optional<std::int64_t> insert_message(SqlConnection& c, std::string_
       .bind(confidence)
       .bind(author)
       .bind(sid);
-  if (s.step() != StepResult::row) return std::nullopt;
-  const std::int64_t id = s.int64(0);
-  return s.step() == StepResult::done ? std::optional(id) : std::nullopt;
+  const auto inserted = c.run_insert(s);
+  if (!inserted || !inserted->added) return std::nullopt;
+  return inserted->id;
 }
 
 inline bool queue_outbound(SqlConnection& c, std::string_view to, std::string_view from,

@@ -98,6 +98,11 @@ class SqliteConnection final : public SqlConnection {
     used_.push_back(slot.get());
     return slot->start();
   }
+  SqlStatement& prepare_insert(const char* sql, const char*) override { return prepare(sql); }
+  std::optional<Inserted> run_insert(SqlStatement& insert) override {
+    if (insert.step() != StepResult::done) return std::nullopt;
+    return Inserted{sqlite3_changes(db_) > 0, sqlite3_last_insert_rowid(db_)};
+  }
   bool exec(const char* sql) override {
     return sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) == SQLITE_OK;
   }
