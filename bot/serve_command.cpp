@@ -12,6 +12,7 @@
 #include "bot/runtime.hpp"
 #include "common/await_callback.hpp"
 #include "common/mask.hpp"
+#include "common/thread_name.hpp"
 #include "common/request_context.hpp"
 #include "dialogue/service.hpp"
 #include "dialogue/store/postgres_store.hpp"
@@ -264,6 +265,7 @@ class HandoffSweeper {
   HandoffSweeper(dialogue::Store& store, dialogue::Service& service, gateway::RestSender* sender,
                  std::chrono::minutes timeout)
       : thread_([this, &store, &service, sender, timeout] {
+          name_this_thread("handoff-sweep");
           std::unique_lock lock(mutex_);
           while (!stopping_) {
             lock.unlock();

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/mask.hpp"
+#include "common/thread_name.hpp"
 #include "gateway/ascii.hpp"
 #include "gateway/metrics.hpp"
 
@@ -307,6 +308,7 @@ RestSender::~RestSender() { stop(std::chrono::milliseconds(0)); }
 void RestSender::start() {
   if (impl_->thread.joinable()) return;
   impl_->thread = std::thread([impl = impl_.get()] {
+    name_this_thread("outbox-sender");
     try {
       impl->run();
     } catch (const std::exception& e) {

@@ -11,10 +11,12 @@
 #include <boost/asio/thread_pool.hpp>
 #include <csignal>
 #include <exception>
+#include <latch>
 #include <stdexcept>
 #include <thread>
 #include <vector>
 
+#include "common/thread_name.hpp"
 #include "gateway/detail/listener.hpp"
 #include "gateway/detail/shared_state.hpp"
 
@@ -44,6 +46,21 @@ struct Server::Impl {
     signals.add(SIGINT);
     signals.add(SIGTERM);
     signals.add(SIGHUP);
+    name_workers();
+  }
+
+  // One job per worker, each holding its thread until all have started, so
+  // every thread of the pool gets its name.
+  void name_workers() {
+    const auto count = static_cast<std::ptrdiff_t>(std::max(1U, config.worker_threads));
+    auto started = std::make_shared<std::latch>(count);
+    for (std::ptrdiff_t i = 0; i < count; ++i) {
+      net::post(workers, [started] {
+        name_this_thread("worker");
+        started->arrive_and_wait();
+      });
+    }
+    started->wait();
   }
 
   void run();
@@ -71,7 +88,12 @@ void Server::Impl::run() {
   spdlog::info("listening on {}:{}", config.address, listener->port());
 
   std::vector<std::thread> extra_threads;
-  for (unsigned i = 1; i < config.io_threads; ++i) extra_threads.emplace_back([this] { run_io(); });
+  for (unsigned i = 1; i < config.io_threads; ++i) {
+    extra_threads.emplace_back([this] {
+      name_this_thread("http-io");
+      run_io();
+    });
+  }
   run_io();
   for (auto& thread : extra_threads) thread.join();
   workers.join();

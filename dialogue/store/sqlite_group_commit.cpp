@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/thread_name.hpp"
+
 namespace smscoach::dialogue {
 
 SqliteGroupCommit::SqliteGroupCommit(SqliteConnection& connection, std::mutex& mutex, WalSync sync)
@@ -9,9 +11,18 @@ SqliteGroupCommit::SqliteGroupCommit(SqliteConnection& connection, std::mutex& m
   // Whatever was committed before (the schema's migrations) counts as on
   // disk: those commits flushed themselves.
   durable_ = taken_ = committed_ = connection_.commits();
-  writer_ = std::thread([this] { run_writer(); });
-  flusher_ = std::thread([this] { run_flusher(); });
-  answerer_ = std::thread([this] { run_answerer(); });
+  writer_ = std::thread([this] {
+    name_this_thread("sqlite-writer");
+    run_writer();
+  });
+  flusher_ = std::thread([this] {
+    name_this_thread("wal-flusher");
+    run_flusher();
+  });
+  answerer_ = std::thread([this] {
+    name_this_thread("turn-answerer");
+    run_answerer();
+  });
 }
 
 SqliteGroupCommit::~SqliteGroupCommit() {

@@ -128,10 +128,14 @@ wait_listening() {
 }
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # utime + stime, all threads
-# "TID TICKS" for each thread of $1.
-thread_ticks() {
-  local t
-  for t in /proc/"$1"/task/*; do awk -v t="${t##*/}" '{print t, $14 + $15}' "$t/stat" 2>/dev/null || true; done
+# "TID NAME ON_CPU_NS RUNQUEUE_NS" for each thread of $1 (schedstat: time
+# on a CPU, and time runnable but waiting for one).
+thread_times() {
+  local t name
+  for t in /proc/"$1"/task/*; do
+    name=$(tr -c 'A-Za-z0-9_.\n-' _ <"$t/comm" 2>/dev/null) || continue
+    awk -v t="${t##*/}" -v n="$name" '{print t, n, $1, $2}' "$t/schedstat" 2>/dev/null || true
+  done
 }
 box_busy_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }  # all CPUs, not idle or iowait
 io_bytes() { awk '/^wchar:/ {w = $2} /^write_bytes:/ {d = $2} END {print w + 0, d + 0}' "/proc/$1/io" 2>/dev/null || echo "0 0"; }
@@ -152,23 +156,27 @@ gen() {
 # run_wrk LABEL SECONDS PORT SERVER_PID MODE ARG: one wrk run; sets R (its RESULT
 # line), R_CPU (server CPU %, of one core), R_WRK_CPU (wrk's CPU %), R_OTHER_CPU
 # (every other process on the box: noise if well above zero), R_THREADS (the
-# server's CPU by thread: its main thread, which runs smscoach's HTTP I/O loop,
-# and the rest) and R_IO (the server's bytes written per request: by write
+# server's threads by name, each on a CPU and runnable but waiting for one; the
+# main thread runs smscoach's HTTP I/O loop) and R_IO (the server's bytes written per request: by write
 # calls, to files and sockets, and to the disk).
 run_wrk() {
   local label=$1 seconds=$2 port=$3 pid=$4 mode=$5 arg=$6
   local out="$tmp/wrk-$label.txt" t0 t1 c0 c1 b0 b1 times io0 io1
-  thread_ticks "$pid" >"$out.threads0"
+  thread_times "$pid" >"$out.threads0"
   io0=$(io_bytes "$pid"); b0=$(box_busy_ticks); c0=$(cpu_ticks "$pid"); t0=$(date +%s.%N)
   { TIMEFORMAT='%U %S'; time wrk -t"$threads" -c"$connections" -d"${seconds}s" --latency --timeout 5s \
       -s "$here/webhook.lua" "http://127.0.0.1:$port" -- "$mode" "$arg" >"$out" 2>"$out.err" || true; } 2>"$out.time"
   t1=$(date +%s.%N); c1=$(cpu_ticks "$pid"); b1=$(box_busy_ticks); io1=$(io_bytes "$pid")
-  thread_ticks "$pid" >"$out.threads1"
-  R_THREADS=$(awk -v main="$pid" -v hz="$clk_tck" -v wall="$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')" '
-    NR == FNR {before[$1] = $2; next}
-    { d = ($2 - before[$1]) * 100 / hz / wall
-      if ($1 == main) m = d; else { rest += d; n++; if (d > top) top = d } }
-    END { printf "main thread %.0f%%, %d others %.0f%% (busiest %.0f%%)", m, n, rest, top }' \
+  thread_times "$pid" >"$out.threads1"
+  # By thread name (the main thread runs the HTTP I/O loop): % of one core
+  # on a CPU, and in brackets % spent runnable but waiting for one.
+  R_THREADS=$(awk -v wall="$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')" '
+    NR == FNR {cpu0[$1] = $3; wait0[$1] = $4; next}
+    { n = $2; if (!(n in cpu)) order[++names] = n
+      cpu[n] += ($3 - cpu0[$1]) / 1e7 / wall; wait[n] += ($4 - wait0[$1]) / 1e7 / wall; count[n]++ }
+    END { for (i = 1; i <= names; i++) { n = order[i]
+            if (cpu[n] < 0.5 && wait[n] < 0.5) continue
+            printf "%s%s%s %.0f%% (%.0f%%)", sep, n, (count[n] > 1 ? " x" count[n] : ""), cpu[n], wait[n]; sep = ", " } }' \
     "$out.threads0" "$out.threads1")
   R=$(grep '^RESULT ' "$out" || true)
   if [ -z "$R" ]; then
@@ -352,7 +360,7 @@ if [ "$node_ran" = 1 ]; then
 else
   echo "peak RSS: smscoach ${smscoach_rss} MB (VmHWM)"
 fi
-echo "smscoach threads (CPU, % of one core): /healthz ${THR[healthz]}; texts ${THR[smscoach]}"
+echo "smscoach threads, % of one core on a CPU (and runnable, waiting for one): /healthz ${THR[healthz]}; texts ${THR[smscoach]}"
 echo "smscoach I/O per text in the measured run: ${IO[smscoach]} (write calls, log included; page" \
      "cache to disk)"
 echo "smscoach store: $stored texts stored ($distinct_sids distinct MessageSids, $processed processed," \
