@@ -77,6 +77,7 @@ class ServiceSmsApplication final : public gateway::SmsApplication {
       out.outbox_depth = counts->outbox_depth;
       out.outbox_failed = counts->outbox_failed;
     }
+    out.group_commit = service_.store().group_commit_figures();
     return out;
   }
 

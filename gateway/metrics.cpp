@@ -94,11 +94,16 @@ void append_series(std::string& out, std::string_view name, std::string_view lab
 }
 
 void append_counter(std::string& out, std::string_view name, std::string_view help,
-                    const std::atomic<std::uint64_t>& counter) {
+                    std::uint64_t value) {
   append_header(out, name, "counter", help);
   append_series(out, name);
-  append_u64(out, counter.load(kRelaxed));
+  append_u64(out, value);
   out += '\n';
+}
+
+void append_counter(std::string& out, std::string_view name, std::string_view help,
+                    const std::atomic<std::uint64_t>& counter) {
+  append_counter(out, name, help, counter.load(kRelaxed));
 }
 
 void append_gauge(std::string& out, std::string_view name, std::string_view help,
@@ -140,6 +145,36 @@ std::uint64_t unix_time_ns() {
       std::chrono::duration_cast<std::chrono::nanoseconds>(since_epoch).count());
 }
 
+// A histogram family: cumulative buckets, then _sum and _count. _count is
+// the sum of the buckets copied, so +Inf always equals _count in one
+// scrape even while observations land; _sum may run one ahead.
+void append_histogram(std::string& out, std::string_view name, std::string_view help,
+                      const HistogramSnapshot& histogram) {
+  append_header(out, name, "histogram", help);
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < histogram.counts.size(); ++i) {
+    cumulative += histogram.counts[i];
+    out += name;
+    out += "_bucket{le=\"";
+    if (i < histogram.bounds_ns.size()) {
+      append_seconds(out, static_cast<std::uint64_t>(histogram.bounds_ns[i]));
+    } else {
+      out += "+Inf";
+    }
+    out += "\"} ";
+    append_u64(out, cumulative);
+    out += '\n';
+  }
+  out += name;
+  out += "_sum ";
+  append_seconds(out, histogram.sum_ns);
+  out += '\n';
+  out += name;
+  out += "_count ";
+  append_u64(out, cumulative);
+  out += '\n';
+}
+
 }  // namespace
 
 Metrics::Metrics() : start_time_ns_(unix_time_ns()) {}
@@ -172,13 +207,7 @@ void Metrics::count_outbox_failure() { outbox_failures_.fetch_add(1, kRelaxed); 
 void Metrics::count_status_callback() { status_callbacks_.fetch_add(1, kRelaxed); }
 
 void Metrics::observe_webhook(std::chrono::nanoseconds elapsed, int http_status) {
-  const std::int64_t ns = std::max<std::int64_t>(elapsed.count(), 0);
-  // First bound >= ns: the `le` bucket; past the last bound is the +Inf slot.
-  const auto bucket = static_cast<std::size_t>(
-      std::lower_bound(kWebhookBucketsNs.begin(), kWebhookBucketsNs.end(), ns) -
-      kWebhookBucketsNs.begin());
-  webhook_buckets_[bucket].fetch_add(1, kRelaxed);
-  webhook_sum_ns_.fetch_add(static_cast<std::uint64_t>(ns), kRelaxed);
+  webhook_durations_.observe(elapsed.count());
 
   const bool known = http_status >= kMinStatus && http_status <= kMaxStatus;
   const std::size_t slot =
@@ -238,32 +267,8 @@ std::string Metrics::render(const StoreGauges& gauges) const {
     out += '\n';
   }
 
-  // _count is the sum of the buckets read here, so +Inf always equals _count
-  // in one scrape even while observations land; _sum may run one ahead.
-  constexpr std::string_view kDuration = "smscoach_webhook_duration_seconds";
-  append_header(out, kDuration, "histogram", "Time to answer an SMS webhook request.");
-  std::uint64_t cumulative = 0;
-  for (std::size_t i = 0; i < webhook_buckets_.size(); ++i) {
-    cumulative += webhook_buckets_[i].load(kRelaxed);
-    out += kDuration;
-    out += "_bucket{le=\"";
-    if (i < kWebhookBucketsNs.size()) {
-      append_seconds(out, static_cast<std::uint64_t>(kWebhookBucketsNs[i]));
-    } else {
-      out += "+Inf";
-    }
-    out += "\"} ";
-    append_u64(out, cumulative);
-    out += '\n';
-  }
-  out += kDuration;
-  out += "_sum ";
-  append_seconds(out, webhook_sum_ns_.load(kRelaxed));
-  out += '\n';
-  out += kDuration;
-  out += "_count ";
-  append_u64(out, cumulative);
-  out += '\n';
+  append_histogram(out, "smscoach_webhook_duration_seconds",
+                   "Time to answer an SMS webhook request.", webhook_durations_.snapshot());
 
   append_gauge(out, "smscoach_handoffs_open",
                "Conversations waiting for a human coach or flagged for review.",
@@ -272,6 +277,19 @@ std::string Metrics::render(const StoreGauges& gauges) const {
                gauges.outbox_depth);
   append_gauge(out, "smscoach_outbox_failed", "Outbox replies that failed for good, all time.",
                gauges.outbox_failed);
+  if (gauges.group_commit) {
+    const auto& figures = *gauges.group_commit;
+    append_histogram(out, "smscoach_store_commit_duration_seconds",
+                     "Time to commit one batch of turns to SQLite (its WAL written, not yet "
+                     "flushed), search indexing and checkpoints included.",
+                     figures.commits);
+    append_histogram(out, "smscoach_store_flush_duration_seconds",
+                     "Time to flush the SQLite WAL to disk (fdatasync), for one or more batches.",
+                     figures.flushes);
+    append_counter(out, "smscoach_store_committed_turns_total",
+                   "Turns committed in batches; per commit, the texts that share one.",
+                   figures.committed_turns);
+  }
 
   append_header(out, "smscoach_process_start_time_seconds", "gauge",
                 "Start time of the process since unix epoch in seconds.");

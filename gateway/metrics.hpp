@@ -15,6 +15,9 @@
 #include <string>
 #include <string_view>
 
+#include "common/duration_histogram.hpp"
+#include "common/group_commit_figures.hpp"
+
 namespace smscoach::gateway {
 
 // Values read from the store at scrape time; nullopt when the store did not
@@ -23,6 +26,7 @@ struct StoreGauges {
   std::optional<std::int64_t> handoffs_open;  // conversations waiting for a human or flagged
   std::optional<std::int64_t> outbox_depth;   // replies queued or being sent
   std::optional<std::int64_t> outbox_failed;  // replies that failed for good, all time
+  std::optional<GroupCommitFigures> group_commit;  // stores that commit in batches (SQLite)
 };
 
 class Metrics {
@@ -94,9 +98,7 @@ class Metrics {
 
   // Per-status counts, index status - kMinStatus; the last slot is "other".
   std::array<Counter, kStatusSlots + 1> webhook_codes_{};
-  // Non-cumulative per-bucket counts; the last slot is (2.5 s, +Inf).
-  std::array<Counter, kWebhookBucketsNs.size() + 1> webhook_buckets_{};
-  Counter webhook_sum_ns_{0};
+  DurationHistogram<kWebhookBucketsNs.size()> webhook_durations_{kWebhookBucketsNs};
 
   std::uint64_t start_time_ns_;  // unix time in ns, set once in the constructor
 };

@@ -1,10 +1,21 @@
 #include "dialogue/store/sqlite_group_commit.hpp"
 
 #include <algorithm>
+#include <chrono>
 
 #include "common/thread_name.hpp"
 
 namespace smscoach::dialogue {
+
+namespace {
+
+std::int64_t elapsed_ns(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() -
+                                                              since)
+      .count();
+}
+
+}  // namespace
 
 SqliteGroupCommit::SqliteGroupCommit(SqliteConnection& connection, std::mutex& mutex, WalSync sync)
     : connection_(connection), mutex_(mutex), sync_(std::move(sync)) {
@@ -64,8 +75,15 @@ void SqliteGroupCommit::flush() {
   turns_ = 0;
   connection_.finish_statements();
   batch->writes.clear();  // never written again
-  if (connection_.commit()) {
+  const auto began = std::chrono::steady_clock::now();
+  const bool committed = connection_.commit();
+  commit_times_.observe(elapsed_ns(began));
+  if (committed) {
     batch->commits = connection_.commits();
+    // A repeat found at its write stored nothing: not counted.
+    const auto stored = std::count_if(batch->waiting.begin(), batch->waiting.end(),
+                                      [](const auto& turn) { return !turn.first.duplicate; });
+    committed_turns_.fetch_add(static_cast<std::uint64_t>(stored), std::memory_order_relaxed);
   } else {
     // Answered by the answerer too: never with the connection held.
     batch->failed = true;
@@ -140,7 +158,9 @@ void SqliteGroupCommit::run_flusher() {
     bool ok = true;
     if (target > durable_) {
       sync_lock.unlock();
+      const auto began = std::chrono::steady_clock::now();
       ok = sync_();
+      flush_times_.observe(elapsed_ns(began));
       sync_lock.lock();
       if (ok) durable_ = std::max(durable_, target);
     }
@@ -176,6 +196,11 @@ void SqliteGroupCommit::run_answerer() {
     answers.clear();
     sync_lock.lock();
   }
+}
+
+GroupCommitFigures SqliteGroupCommit::figures() const {
+  return {commit_times_.snapshot(), flush_times_.snapshot(),
+          committed_turns_.load(std::memory_order_relaxed)};
 }
 
 void SqliteGroupCommit::write_then(Write write, Done done) {

@@ -16,6 +16,8 @@
 // committed has returned: every acknowledged text is on disk. Private to
 // dialogue/store/sqlite_*.cpp.
 
+#include <array>
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -27,7 +29,9 @@
 #include <utility>
 #include <vector>
 
+#include "common/duration_histogram.hpp"
 #include "common/expected.hpp"
+#include "common/group_commit_figures.hpp"
 #include "dialogue/store/sqlite_connection.hpp"
 #include "dialogue/store/store.hpp"
 
@@ -68,6 +72,11 @@ class SqliteGroupCommit {
   // again). `write` must own what it uses. `done` runs on the answerer's
   // thread, or the writer's if `write` failed; never with the mutex held.
   void write_then(Write write, Done done);
+
+  // Every commit of a batch and every WAL flush so far, timed; and the
+  // turns committed (not counting repeats found at their write, which store
+  // nothing). Thread-safe.
+  GroupCommitFigures figures() const;
 
  private:
   struct Batch {
@@ -127,6 +136,14 @@ class SqliteGroupCommit {
   std::deque<std::shared_ptr<Batch>> committed_batches_;
   // Flushed (or failed), to be answered: each with whether it is on disk.
   std::deque<std::pair<std::shared_ptr<Batch>, bool>> to_answer_;
+  // Bounds for both histograms: a flush is a fraction of a millisecond on
+  // a good disk; a commit that checkpoints takes tens.
+  static constexpr std::array<std::int64_t, 9> kBucketsNs = {
+      100'000, 250'000, 500'000, 1'000'000, 2'500'000, 5'000'000, 10'000'000, 25'000'000,
+      100'000'000};
+  DurationHistogram<kBucketsNs.size()> commit_times_{kBucketsNs};
+  DurationHistogram<kBucketsNs.size()> flush_times_{kBucketsNs};
+  std::atomic<std::uint64_t> committed_turns_{0};
   std::thread writer_;
   std::thread flusher_;
   std::thread answerer_;

@@ -287,6 +287,11 @@ SqliteStore::SqliteStore(const std::filesystem::path& path, SqliteOptions option
 
 SqliteStore::~SqliteStore() = default;
 
+std::optional<GroupCommitFigures> SqliteStore::group_commit_figures() const {
+  if (!impl_->group) return std::nullopt;
+  return impl_->group->figures();
+}
+
 // A turn on SQLite: the texter held by a lock of this process (one process
 // owns the file), its reads on a read connection, and the write joined to
 // a group commit. No connection is held while the caller works out the

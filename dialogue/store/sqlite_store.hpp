@@ -33,6 +33,9 @@ class SqliteStore final : public SqlStore {
   Expected<std::optional<std::vector<std::string>>> processed_replies(
       std::string_view message_sid) override;
 
+  // Commit and WAL flush durations, and the turns committed.
+  std::optional<GroupCommitFigures> group_commit_figures() const override;
+
   // The schema version after migration, for tests.
   int schema_version();
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/expected.hpp"
+#include "common/group_commit_figures.hpp"
 #include "common/inbound_sms.hpp"
 #include "common/conversations.hpp"
 #include "common/outbox.hpp"
@@ -130,6 +131,10 @@ class Store : public Outbox, public ConversationAdmin {
   virtual Expected<std::vector<OutboxRecord>> outbox(std::string_view number) = 0;
 
   virtual Expected<StoreCounts> counts() = 0;
+
+  // How batched commits are going, for /metrics; nullopt where each turn
+  // commits on its own (PostgreSQL).
+  virtual std::optional<GroupCommitFigures> group_commit_figures() const { return std::nullopt; }
 
   // Conversations in human mode whose last operator message (or takeover)
   // is older than idle_since_ms: a coach went quiet.

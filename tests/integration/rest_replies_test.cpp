@@ -122,6 +122,15 @@ TEST_CASE("REST mode acknowledges at once and sends the reply through the Messag
   CHECK(metrics.body.find("smscoach_texts_duplicate_total 1\n") != std::string::npos);
   CHECK(metrics.body.find("smscoach_status_callbacks_total 2\n") == std::string::npos);
   CHECK(metrics.body.find("smscoach_status_callbacks_total 1\n") != std::string::npos);
+  // SQLite's group commit: one turn committed (the retry was answered from
+  // the store), its commit and flush timed. PostgreSQL commits each turn.
+  if (test::TestDatabase::postgres()) {
+    CHECK(metrics.body.find("smscoach_store_commit_duration_seconds") == std::string::npos);
+  } else {
+    CHECK(metrics.body.find("smscoach_store_committed_turns_total 1\n") != std::string::npos);
+    CHECK(metrics.body.find("smscoach_store_commit_duration_seconds_count ") != std::string::npos);
+    CHECK(metrics.body.find("smscoach_store_flush_duration_seconds_count ") != std::string::npos);
+  }
 }
 
 TEST_CASE("REST mode retries through 5xx, 429 and timeouts, and sends once") {

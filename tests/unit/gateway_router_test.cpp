@@ -196,7 +196,7 @@ TEST_CASE("router serves metrics with the store's gauges and times webhooks",
   FakeSmsApplication app;
   Metrics metrics;
   const Router router(app, {}, metrics);
-  app.set_gauges({3, 7, 1});
+  app.set_gauges({3, 7, 1, std::nullopt});
   CHECK(respond(router, request("POST", "/sms/twilio", kSms)).status == 200);
   CHECK(respond(router, request("POST", "/sms/twilio", "From=x")).status == 400);
 

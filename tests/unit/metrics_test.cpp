@@ -302,7 +302,7 @@ TEST_CASE("metrics render every family from start-up", "[gateway][metrics]") {
   const auto before = std::chrono::system_clock::now();
   const Metrics m;
   const auto after = std::chrono::system_clock::now();
-  const Exposition e = parsed(render(m, {3, 7, 2}));
+  const Exposition e = parsed(render(m, {3, 7, 2, std::nullopt}));
 
   for (const std::string& name : kUnlabelledCounters) {
     INFO(name);
@@ -483,6 +483,37 @@ TEST_CASE("metrics omit a store gauge the store did not answer", "[gateway][metr
 
   g.handoffs_open = -1;  // a gauge may go negative; it renders as given
   CHECK(value_of(parsed(render(m, g)), "smscoach_handoffs_open") == "-1");
+}
+
+TEST_CASE("metrics render a store's group commit figures only when it has them",
+          "[gateway][metrics]") {
+  const Metrics m;
+  const Exposition none = parsed(render(m));
+  CHECK(none.types.count("smscoach_store_commit_duration_seconds") == 0);
+  CHECK(none.types.count("smscoach_store_committed_turns_total") == 0);
+
+  // What a store's DurationHistograms hand over: per-bucket counts.
+  smscoach::DurationHistogram<2> commits({1'000'000, 5'000'000});
+  commits.observe(400'000);
+  commits.observe(1'000'000);  // on the bound: le="0.001"
+  commits.observe(7'000'000);  // only +Inf
+  smscoach::DurationHistogram<2> flushes({1'000'000, 5'000'000});
+  flushes.observe(300'000);
+  StoreGauges g;
+  g.group_commit = smscoach::GroupCommitFigures{commits.snapshot(), flushes.snapshot(), 21};
+  const Exposition e = parsed(render(m, g));  // the checker verifies the histograms' shape
+
+  constexpr std::string_view kCommit = "smscoach_store_commit_duration_seconds";
+  CHECK(e.types.at(std::string(kCommit)) == "histogram");
+  CHECK(value_of(e, std::string(kCommit) + "_bucket", {{"le", "0.001"}}) == "2");
+  CHECK(value_of(e, std::string(kCommit) + "_bucket", {{"le", "0.005"}}) == "2");
+  CHECK(value_of(e, std::string(kCommit) + "_bucket", {{"le", "+Inf"}}) == "3");
+  CHECK(value_of(e, std::string(kCommit) + "_sum") == "0.0084");
+  CHECK(value_of(e, std::string(kCommit) + "_count") == "3");
+  CHECK(value_of(e, "smscoach_store_flush_duration_seconds_count") == "1");
+  CHECK(value_of(e, "smscoach_store_flush_duration_seconds_sum") == "0.0003");
+  CHECK(e.types.at("smscoach_store_committed_turns_total") == "counter");
+  CHECK(value_of(e, "smscoach_store_committed_turns_total") == "21");
 }
 
 TEST_CASE("metrics count exactly from 4 threads while scraped", "[gateway][metrics]") {

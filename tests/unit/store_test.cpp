@@ -366,6 +366,36 @@ TEST_CASE("search finds new messages, and none of an erased texter whose ids wer
 using test::FlushGate;
 using test::gated;
 
+TEST_CASE("the group commit times its commits and flushes and counts the turns it committed",
+          "[sqlite]") {
+  test::TempDir dir;
+  SqliteStore store(dir.path() / "figures.db");
+  const auto count = [](const smscoach::HistogramSnapshot& h) {
+    std::uint64_t n = 0;
+    for (const auto c : h.counts) n += c;
+    return n;
+  };
+  auto before = store.group_commit_figures();
+  REQUIRE(before);
+  CHECK(before->committed_turns == 0);
+  CHECK(count(before->commits) == 0);
+  for (int i = 0; i < 5; ++i) {
+    const std::string n = std::to_string(i);
+    REQUIRE(store.record_turn(turn("SMf" + n, "+155512800" + n, "hi", {"hello"})));
+  }
+  // A repeat is refused at the write: it commits nothing of its own.
+  REQUIRE(store.record_turn(turn("SMf0", "+1555128000", "hi", {"hello"}))->duplicate);
+  const auto after = store.group_commit_figures();
+  REQUIRE(after);
+  CHECK(after->committed_turns == 5);
+  // Each turn waited for its own flush here: a batch, a commit and a flush each.
+  CHECK(count(after->commits) >= 5);
+  CHECK(count(after->flushes) >= 5);
+  CHECK(after->commits.sum_ns > 0);
+  CHECK(after->flushes.sum_ns > 0);
+  CHECK(after->commits.counts.size() == after->commits.bounds_ns.size() + 1);
+}
+
 TEST_CASE("a turn is acknowledged only once a WAL flush after its commit returns", "[sqlite]") {
   test::TempDir dir;
   FlushGate gate;

@@ -283,6 +283,26 @@ measure smscoach "$smscoach_port" "$smscoach_pid" sms "$warm_prefix" -
 smscoach_rss=$(peak_rss_mb "$smscoach_pid")
 smscoach_sent=$(( SENTW[smscoach] + $(field "${RES[smscoach]}" sent) ))
 smscoach_acked=$(( OKW[smscoach] + $(field "${RES[smscoach]}" ok) ))
+# SQLite's group commit, from /metrics (from start-up: warm-up included).
+group_commit=$(python3 - "$smscoach_port" <<'EOF'
+import sys, urllib.request
+text = urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/metrics", timeout=10).read().decode()
+v = {}
+for line in text.splitlines():
+    if line and not line.startswith("#"):
+        name, _, value = line.rpartition(" ")
+        v[name] = float(value)
+c = "smscoach_store_commit_duration_seconds"
+f = "smscoach_store_flush_duration_seconds"
+if v.get(c + "_count", 0) > 0:
+    n = v[c + "_count"]
+    slow = n - v.get(c + '_bucket{le="0.0025"}', n)
+    print(f"{n:.0f} commits, {v['smscoach_store_committed_turns_total'] / n:.1f} texts each, "
+          f"{1000 * v[c + '_sum'] / n:.2f} ms on average, {100 * slow / n:.1f}% over 2.5 ms; "
+          f"{v[f + '_count']:.0f} WAL flushes, "
+          f"{1000 * v[f + '_sum'] / max(v[f + '_count'], 1):.2f} ms on average")
+EOF
+) || group_commit=""
 
 kill -TERM "$smscoach_pid"
 wait "$smscoach_pid" || { echo "run.sh: smscoach serve did not stop cleanly" >&2; broken+=("smscoach exit status"); }
@@ -363,6 +383,9 @@ fi
 echo "smscoach threads, % of one core on a CPU (and runnable, waiting for one): /healthz ${THR[healthz]}; texts ${THR[smscoach]}"
 echo "smscoach I/O per text in the measured run: ${IO[smscoach]} (write calls, log included; page" \
      "cache to disk)"
+if [ -n "$group_commit" ]; then
+  echo "smscoach group commit (from /metrics, warm-up included): $group_commit"
+fi
 echo "smscoach store: $stored texts stored ($distinct_sids distinct MessageSids, $processed processed," \
      "$texters_n texters) for $smscoach_acked acknowledged with a 200 and $smscoach_sent sent, warm-up included"
 
