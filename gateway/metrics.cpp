@@ -289,6 +289,16 @@ std::string Metrics::render(const StoreGauges& gauges) const {
     append_counter(out, "smscoach_store_committed_turns_total",
                    "Turns committed in batches; per commit, the texts that share one.",
                    figures.committed_turns);
+    append_counter(out, "smscoach_store_checkpoints_total",
+                   "SQLite checkpoints that copied the whole WAL into the database file, "
+                   "letting the WAL start over.",
+                   figures.checkpoints);
+    append_counter(out, "smscoach_store_checkpoint_frames_total",
+                   "WAL frames (pages) those checkpoints copied.", figures.checkpoint_frames);
+    append_counter(out, "smscoach_store_checkpoint_writer_frames_total",
+                   "Of those, the frames the writer copied itself between two batches (the rest "
+                   "the checkpoint thread copied beside it).",
+                   figures.checkpoint_writer_frames);
   }
 
   append_header(out, "smscoach_process_start_time_seconds", "gauge",

@@ -4,6 +4,7 @@
 #include "dialogue/store/sqlite_store.hpp"
 #include "dialogue/store/schema.hpp"
 #include "dialogue/store/sql_store_detail.hpp"
+#include "dialogue/store/sqlite_checkpointer.hpp"
 #include "dialogue/store/sqlite_connection.hpp"
 #include "dialogue/store/sqlite_group_commit.hpp"
 #include "dialogue/store/sqlite_readers.hpp"
@@ -140,6 +141,8 @@ struct SqliteStore::Impl {
   std::mutex mutex;  // one connection, one caller at a time
   SqliteConnection connection;
   WalFile wal;
+  // Before the group commit: its last commits, when it stops, call on it.
+  std::unique_ptr<SqliteCheckpointer> checkpointer;
   std::unique_ptr<SqliteGroupCommit> group;  // once migrated
   std::unique_ptr<SqliteReaders> readers;    // once migrated, if the file has a name
   // Held by a turn from its load to its write, and by every other change
@@ -234,15 +237,11 @@ struct SqliteStore::Impl {
     }
     SqliteGroupCommit::WalSync sync = [] { return true; };
     if (wal.fd() >= 0) {
-      // A checkpoint runs on the committing thread with the connection
-      // held, and flushes the WAL and the file: fewer and larger ones
-      // (every 10,000 pages rather than SQLite's 1,000) copy each page
-      // rewritten meanwhile once, not once per 1,000 pages.
-      if (!connection.exec("PRAGMA synchronous = NORMAL") ||
-          !connection.exec("PRAGMA wal_autocheckpoint = 10000")) {
+      if (!connection.exec("PRAGMA synchronous = NORMAL")) {
         throw std::runtime_error("cannot configure database " + path.string() + ": " +
                                  sqlite3_errmsg(db));
       }
+      checkpointer = std::make_unique<SqliteCheckpointer>(db, sqlite3_db_filename(db, "main"));
       if (!flush_wal) flush_wal = [](int fd) { return ::fdatasync(fd) == 0; };
       sync = [fd = wal.fd(), flush = std::move(flush_wal)] { return flush(fd); };
     }
@@ -289,7 +288,14 @@ SqliteStore::~SqliteStore() = default;
 
 std::optional<GroupCommitFigures> SqliteStore::group_commit_figures() const {
   if (!impl_->group) return std::nullopt;
-  return impl_->group->figures();
+  GroupCommitFigures figures = impl_->group->figures();
+  if (impl_->checkpointer) {
+    const auto checkpoints = impl_->checkpointer->figures();
+    figures.checkpoints = checkpoints.cycles;
+    figures.checkpoint_frames = checkpoints.frames;
+    figures.checkpoint_writer_frames = checkpoints.writer_frames;
+  }
+  return figures;
 }
 
 // A turn on SQLite: the texter held by a lock of this process (one process

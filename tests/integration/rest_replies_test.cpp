@@ -130,6 +130,7 @@ TEST_CASE("REST mode acknowledges at once and sends the reply through the Messag
     CHECK(metrics.body.find("smscoach_store_committed_turns_total 1\n") != std::string::npos);
     CHECK(metrics.body.find("smscoach_store_commit_duration_seconds_count ") != std::string::npos);
     CHECK(metrics.body.find("smscoach_store_flush_duration_seconds_count ") != std::string::npos);
+    CHECK(metrics.body.find("smscoach_store_checkpoints_total 0\n") != std::string::npos);
   }
 }
 

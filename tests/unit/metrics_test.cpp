@@ -500,7 +500,8 @@ TEST_CASE("metrics render a store's group commit figures only when it has them",
   smscoach::DurationHistogram<2> flushes({1'000'000, 5'000'000});
   flushes.observe(300'000);
   StoreGauges g;
-  g.group_commit = smscoach::GroupCommitFigures{commits.snapshot(), flushes.snapshot(), 21};
+  g.group_commit =
+      smscoach::GroupCommitFigures{commits.snapshot(), flushes.snapshot(), 21, 3, 30000, 150};
   const Exposition e = parsed(render(m, g));  // the checker verifies the histograms' shape
 
   constexpr std::string_view kCommit = "smscoach_store_commit_duration_seconds";
@@ -514,6 +515,10 @@ TEST_CASE("metrics render a store's group commit figures only when it has them",
   CHECK(value_of(e, "smscoach_store_flush_duration_seconds_sum") == "0.0003");
   CHECK(e.types.at("smscoach_store_committed_turns_total") == "counter");
   CHECK(value_of(e, "smscoach_store_committed_turns_total") == "21");
+  CHECK(e.types.at("smscoach_store_checkpoints_total") == "counter");
+  CHECK(value_of(e, "smscoach_store_checkpoints_total") == "3");
+  CHECK(value_of(e, "smscoach_store_checkpoint_frames_total") == "30000");
+  CHECK(value_of(e, "smscoach_store_checkpoint_writer_frames_total") == "150");
 }
 
 TEST_CASE("metrics count exactly from 4 threads while scraped", "[gateway][metrics]") {

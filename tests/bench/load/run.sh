@@ -300,7 +300,10 @@ if v.get(c + "_count", 0) > 0:
     print(f"{n:.0f} commits, {v['smscoach_store_committed_turns_total'] / n:.1f} texts each, "
           f"{1000 * v[c + '_sum'] / n:.2f} ms on average, {100 * slow / n:.1f}% over 2.5 ms; "
           f"{v[f + '_count']:.0f} WAL flushes, "
-          f"{1000 * v[f + '_sum'] / max(v[f + '_count'], 1):.2f} ms on average")
+          f"{1000 * v[f + '_sum'] / max(v[f + '_count'], 1):.2f} ms on average; "
+          f"{v.get('smscoach_store_checkpoints_total', 0):.0f} checkpoints through the WAL, "
+          f"{v.get('smscoach_store_checkpoint_frames_total', 0):.0f} pages copied, "
+          f"{v.get('smscoach_store_checkpoint_writer_frames_total', 0):.0f} of them by the writer")
 EOF
 ) || group_commit=""
 

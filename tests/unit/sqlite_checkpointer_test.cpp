@@ -1,0 +1,129 @@
+#include <catch2/catch.hpp>
+
+#include <sqlite3.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+
+#include "dialogue/store/sqlite_checkpointer.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace smscoach::dialogue;
+
+namespace {
+
+// A raw connection in WAL mode, as the store's writer is configured.
+struct Connection {
+  explicit Connection(const std::filesystem::path& path) {
+    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    exec("PRAGMA journal_mode = WAL");
+    exec("PRAGMA synchronous = NORMAL");
+  }
+  ~Connection() { sqlite3_close(db); }
+  void exec(const std::string& sql) {
+    char* error = nullptr;
+    const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
+    INFO(sql << ": " << (error ? error : ""));
+    sqlite3_free(error);
+    REQUIRE(rc == SQLITE_OK);
+  }
+  sqlite3_int64 count(const char* sql) {
+    sqlite3_stmt* s = nullptr;
+    REQUIRE(sqlite3_prepare_v2(db, sql, -1, &s, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_step(s) == SQLITE_ROW);
+    const auto n = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return n;
+  }
+  sqlite3* db = nullptr;
+};
+
+// Commits one row of about a page, so each commit adds a frame or two.
+void commit_row(Connection& c, int i) {
+  c.exec("INSERT INTO t (i, pad) VALUES (" + std::to_string(i) + ", randomblob(3000))");
+}
+
+// The WAL header's checkpoint sequence number (bytes 12 to 15, big-endian),
+// which SQLite adds one to each time the WAL starts over.
+std::uint32_t wal_restarts(const std::filesystem::path& db) {
+  std::ifstream wal(db.string() + "-wal", std::ios::binary);
+  unsigned char header[16] = {};
+  wal.read(reinterpret_cast<char*>(header), sizeof header);
+  REQUIRE(wal.gcount() == sizeof header);
+  return (std::uint32_t{header[12]} << 24) | (std::uint32_t{header[13]} << 16) |
+         (std::uint32_t{header[14]} << 8) | header[15];
+}
+
+constexpr SqliteCheckpointer::Limits kSmall{
+    /*start_at_frames=*/200, /*hand_over_at_frames=*/32, /*max_passes=*/12,
+    /*writer_alone_at_frames=*/100'000};
+
+}  // namespace
+
+TEST_CASE("the WAL starts over while the writer keeps committing, and nothing is lost",
+          "[sqlite]") {
+  smscoach::test::TempDir dir;
+  const auto path = dir.path() / "checkpoint.db";
+  Connection writer(path);
+  writer.exec("CREATE TABLE t (i INTEGER PRIMARY KEY, pad BLOB)");
+  int rows = 0;
+  {
+    SqliteCheckpointer checkpointer(writer.db, path.string(), kSmall);
+    // Commits go on throughout: the thread has to catch up with a moving
+    // WAL, and the writer finish each cycle between two commits.
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (rows < 2000 || (checkpointer.figures().cycles < 3 &&
+                           std::chrono::steady_clock::now() < give_up)) {
+      commit_row(writer, rows++);
+    }
+    const auto figures = checkpointer.figures();
+    CHECK(figures.cycles >= 3);
+    CHECK(figures.frames >= figures.cycles * kSmall.start_at_frames);
+    CHECK(figures.writer_frames <= figures.frames);
+    // Each cycle let the WAL start over at the writer's next commit: its
+    // header counts the restarts.
+    commit_row(writer, rows++);
+    CHECK(wal_restarts(path) >= figures.cycles);
+  }
+  CHECK(writer.count("SELECT COUNT(*) FROM t") == rows);
+  CHECK(writer.count("SELECT COUNT(*) FROM pragma_integrity_check WHERE integrity_check != 'ok'") ==
+        0);
+  // The rows the checkpoints copied are in the database file itself.
+  writer.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  CHECK(std::filesystem::file_size(path.string() + "-wal") == 0);
+  Connection reopened(path);
+  CHECK(reopened.count("SELECT COUNT(*) FROM t") == rows);
+}
+
+TEST_CASE("a reader on an old snapshot keeps the WAL until it is done, then it starts over",
+          "[sqlite]") {
+  smscoach::test::TempDir dir;
+  const auto path = dir.path() / "reader.db";
+  Connection writer(path);
+  writer.exec("CREATE TABLE t (i INTEGER PRIMARY KEY, pad BLOB)");
+  Connection reader(path);
+  SqliteCheckpointer checkpointer(writer.db, path.string(), kSmall);
+  int rows = 0;
+  for (; rows < 50; ++rows) commit_row(writer, rows);
+  reader.exec("BEGIN");
+  REQUIRE(reader.count("SELECT COUNT(*) FROM t") == 50);
+  // The reader needs the frames after its snapshot's: no cycle can copy
+  // the whole WAL, however many passes are made.
+  for (; rows < 1500; ++rows) commit_row(writer, rows);
+  CHECK(checkpointer.figures().cycles == 0);
+  CHECK(reader.count("SELECT COUNT(*) FROM t") == 50);
+  CHECK(wal_restarts(path) == 0);
+  reader.exec("COMMIT");
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (checkpointer.figures().cycles == 0 && std::chrono::steady_clock::now() < give_up) {
+    commit_row(writer, rows++);
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  CHECK(checkpointer.figures().cycles >= 1);
+  CHECK(reader.count("SELECT COUNT(*) FROM t") == rows);
+}
