@@ -276,6 +276,7 @@ const SchemaDialect kPostgresSchema{
     // A GIN index is kept by PostgreSQL itself, cheaply enough per row.
     "SELECT 1;",
     "SELECT 1;",
+    "SELECT 1;",
 };
 
 const SqlDialect kPostgresDialect{

@@ -122,6 +122,10 @@ const char* const kMigrations[] = {
     DROP INDEX processed_by_number;
     {search_from_mark}
     )sql",
+    // Version 7: search indexing off the writer.
+    R"sql(
+    {search_own_file}
+    )sql",
 };
 
 void replace_all(std::string& text, std::string_view token, std::string_view with) {
@@ -141,6 +145,7 @@ std::vector<std::string> schema_migrations(const SchemaDialect& dialect) {
     replace_all(sql, "{real}", dialect.real);
     replace_all(sql, "{search_per_batch}", dialect.search_per_batch);
     replace_all(sql, "{search_from_mark}", dialect.search_from_mark);
+    replace_all(sql, "{search_own_file}", dialect.search_own_file);
     replace_all(sql, "{search}", dialect.search_index);
     out.push_back(std::move(sql));
   }

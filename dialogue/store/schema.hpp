@@ -20,6 +20,9 @@ struct SchemaDialect {
   // newest message indexed) rather than a queue filled by a trigger; else
   // a no-op statement.
   const char* search_from_mark;
+  // Version 7: the search index moved to a file of its own, which learns of
+  // erased messages from a queue in the database; else a no-op statement.
+  const char* search_own_file;
 };
 
 // The migrations in order: entry v moves the schema from version v to v+1.

@@ -69,8 +69,7 @@ Expected<ConversationPage> SqlStore::list_conversations(const ConversationQuery&
   const int limit = std::clamp(query.limit, 1, 200);
   const std::string match = dialect_.search_query(query.text);
 
-  auto c = acquire();
-  if (!match.empty() && !c->refresh_search()) return db_error(*c, "indexing for search");
+  auto c = acquire_for_list(!match.empty());
   SqlStatement& s = c->prepare(dialect_.list_conversations);
   s.bind(query.mode.value_or(""))
       .bind(std::int64_t{query.flagged ? (*query.flagged ? 1 : 0) : -1})

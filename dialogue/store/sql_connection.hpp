@@ -93,9 +93,6 @@ class SqlConnection {
   // rollback. What keeps two instances from interleaving one texter's turns.
   virtual bool lock_texter(std::string_view number) = 0;
 
-  // Before a search: brings the search index up to date with every
-  // message committed, where the database indexes them later (SQLite).
-  virtual bool refresh_search() { return true; }
 
   // The last error, for messages.
   virtual std::string error_message() const = 0;

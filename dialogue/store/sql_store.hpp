@@ -87,6 +87,11 @@ class SqlStore : public Store {
 
   // A connection for one operation, waiting for one to be free.
   virtual ConnectionLease acquire() = 0;
+  // A connection for listing conversations, which sees the search index;
+  // when `searching`, the index is up to date with every committed message
+  // (as far as that can be waited for). Where the index is kept apart
+  // (SQLite), a connection of its own.
+  virtual ConnectionLease acquire_for_list(bool /*searching*/) { return acquire(); }
 
   // Taken before acquire() by every change to a texter made outside a turn
   // session, and held until it commits: SQLite's turn sessions hold their

@@ -119,26 +119,8 @@ class SqliteConnection final : public SqlConnection {
     for (auto* statement : used_) statement->start();
     used_.clear();
   }
-  // From schema version 6 on, messages are indexed for search in batches:
-  // every kIndexEveryCommits commits, within the commit, and before every
-  // search (sqlite_store.cpp, migration 6).
-  static constexpr int kIndexEveryCommits = 16;
-  void index_search_in_batches() { index_search_ = true; }
   bool commit() override {
-    if (index_search_ && ++commits_since_index_ >= kIndexEveryCommits && !index_search()) {
-      return false;
-    }
     if (!run("COMMIT")) return false;
-    ++commits_;
-    return true;
-  }
-  bool refresh_search() override {
-    if (!index_search_) return true;
-    if (!begin()) return false;
-    if (!index_search() || !run("COMMIT")) {
-      rollback();
-      return false;
-    }
     ++commits_;
     return true;
   }
@@ -165,16 +147,6 @@ class SqliteConnection final : public SqlConnection {
   sqlite3* db_ = nullptr;
   std::unordered_map<const char*, std::unique_ptr<SqliteStatement>> statements_;
   std::vector<SqliteStatement*> used_;  // since finish_statements()
-  // Inside a transaction: the messages above the mark into the index.
-  bool index_search() {
-    commits_since_index_ = 0;
-    return run("INSERT INTO messages_fts (rowid, body) SELECT id, body FROM messages "
-               "WHERE id > (SELECT last_id FROM search_indexed)") &&
-           run("UPDATE search_indexed SET last_id = (SELECT COALESCE(MAX(id), 0) FROM messages)");
-  }
-
-  bool index_search_ = false;
-  int commits_since_index_ = 0;
   std::atomic<std::uint64_t> commits_{0};
 };
 

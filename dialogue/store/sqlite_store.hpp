@@ -41,6 +41,7 @@ class SqliteStore final : public SqlStore {
 
  protected:
   ConnectionLease acquire() override;
+  ConnectionLease acquire_for_list(bool searching) override;
   TexterHold hold_texter(std::string_view number) override;
 
  private:

@@ -49,7 +49,7 @@ int schema_version(Store& store) {
 TEST_CASE("a new store migrates its schema and knows no one", "[store]") {
   test::FreshStore fresh;
   Store& store = *fresh;
-  CHECK(schema_version(store) == 6);
+  CHECK(schema_version(store) == 7);
   CHECK(store.ping().has_value());
   auto t = store.load_texter("+15551234567");
   REQUIRE(t);
@@ -184,7 +184,7 @@ TEST_CASE("a database newer than the program is refused at open", "[sqlite]") {
 TEST_CASE("a new SQLite store creates its folder", "[sqlite]") {
   test::TempDir dir;
   SqliteStore store(dir.path() / "sub" / "s.db");
-  CHECK(store.schema_version() == 6);
+  CHECK(store.schema_version() == 7);
   CHECK(std::filesystem::exists(dir.path() / "sub" / "s.db"));
 }
 
@@ -207,7 +207,7 @@ TEST_CASE("PostgreSQL instances starting together migrate once", "[postgresql]")
   for (auto& t : starting) t.join();
   CHECK(opened == 4);
   auto store = db.open();
-  CHECK(schema_version(*store) == 6);
+  CHECK(schema_version(*store) == 7);
 }
 
 TEST_CASE("an unreachable PostgreSQL is refused at open with a reason, password hidden", "[postgresql]") {
@@ -361,6 +361,50 @@ TEST_CASE("search finds new messages, and none of an erased texter whose ids wer
   q.text = "magnesium";
   q.limit = 100;
   CHECK(store->list_conversations(q)->conversations.size() == 40);
+}
+
+TEST_CASE("a search index that is lost, or ahead of its database, is built again", "[sqlite]") {
+  test::TempDir dir;
+  const auto path = dir.path() / "search.db";
+  const auto index = path.string() + "-search";
+  const auto found = [](SqliteStore& store, const std::string& text) {
+    ConversationQuery q;
+    q.text = text;
+    auto page = store.list_conversations(q);
+    REQUIRE(page);
+    std::vector<std::string> numbers;
+    for (const auto& c : page->conversations) numbers.push_back(c.number);
+    return numbers;
+  };
+  {
+    SqliteStore store(path);
+    REQUIRE(store.record_turn(turn("SM1", "+15551270001", "creatine question", {"answer"})));
+    CHECK(found(store, "creatine") == std::vector<std::string>{"+15551270001"});
+  }
+  REQUIRE(std::filesystem::exists(index));
+  const auto copy = dir.path() / "copy.db";
+  std::filesystem::copy_file(path, copy);
+  // Deleted: the next start indexes every message again.
+  std::filesystem::remove(index);
+  {
+    SqliteStore store(path);
+    CHECK(found(store, "creatine") == std::vector<std::string>{"+15551270001"});
+    REQUIRE(store.record_turn(turn("SM2", "+15551270002", "caffeine question", {"answer"})));
+    CHECK(found(store, "caffeine") == std::vector<std::string>{"+15551270002"});
+  }
+  // The database as it was before the caffeine turn (a restored copy, or a
+  // power cut that took its last commits back), the index still holding
+  // it: the caffeine turn's ids go to another texter's messages.
+  std::filesystem::remove(path.string() + "-wal");
+  std::filesystem::copy_file(copy, path, std::filesystem::copy_options::overwrite_existing);
+  {
+    SqliteStore store(path);
+    CHECK(found(store, "caffeine").empty());
+    REQUIRE(store.record_turn(turn("SM3", "+15551270003", "magnesium question", {"answer"})));
+    CHECK(found(store, "caffeine").empty());
+    CHECK(found(store, "magnesium") == std::vector<std::string>{"+15551270003"});
+    CHECK(found(store, "question").size() == 2);
+  }
 }
 
 using test::FlushGate;
