@@ -141,7 +141,19 @@ SqliteSearchIndex::~SqliteSearchIndex() {
 }
 
 void SqliteSearchIndex::reconcile() {
-  const bool ok = in_transaction(indexer_, [&] {
+  // Another process's indexer (a command beside the server) may commit
+  // between this transaction's read and its write, which SQLite refuses
+  // at once (SQLITE_BUSY_SNAPSHOT): a new snapshot then does.
+  for (int tries = 1; !reconcile_once(); ++tries) {
+    if (tries == 5) {
+      throw std::runtime_error("cannot check the search index: " + indexer_.error_message());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+bool SqliteSearchIndex::reconcile_once() {
+  return in_transaction(indexer_, [&] {
     IndexState state;
     if (!read_state(indexer_, state)) return false;
     // Erasures the database does not have: the index is of another history.
@@ -167,9 +179,6 @@ void SqliteSearchIndex::reconcile() {
     }
     return save_state(indexer_, state);
   });
-  if (!ok) {
-    throw std::runtime_error("cannot check the search index: " + indexer_.error_message());
-  }
 }
 
 bool SqliteSearchIndex::index_round(bool& more) {

@@ -60,6 +60,7 @@ class SqliteSearchIndex {
   // Drops everything indexed when the index holds what the database does
   // not, so the thread builds it again. Runs once, before the thread.
   void reconcile();
+  bool reconcile_once();
   void run();
   bool stopping();
 
