@@ -281,7 +281,7 @@ std::string Metrics::render(const StoreGauges& gauges) const {
     const auto& figures = *gauges.group_commit;
     append_histogram(out, "smscoach_store_commit_duration_seconds",
                      "Time to commit one batch of turns to SQLite (its WAL written, not yet "
-                     "flushed), search indexing and checkpoints included.",
+                     "flushed), the writer's part of a checkpoint included.",
                      figures.commits);
     append_histogram(out, "smscoach_store_flush_duration_seconds",
                      "Time to flush the SQLite WAL to disk (fdatasync), for one or more batches.",

@@ -17,8 +17,9 @@ struct PassResult {
 };
 
 // One PASSIVE pass: copies what no reader still needs, never waits. The
-// connection's synchronous setting (FULL by default) flushes the WAL before
-// and the file after, so a WAL restart never depends on an unflushed copy.
+// connection's synchronous setting flushes the WAL before it and, after a
+// pass that caught up with every commit (which alone lets the WAL restart),
+// the file: a restart never depends on an unflushed copy.
 PassResult copy_pass(sqlite3* db) {
   int log = 0;
   int copied = 0;
@@ -125,16 +126,17 @@ void SqliteCheckpointer::run() {
     int frames_before = 0;
     for (int pass = 0; pass < limits_.max_passes; ++pass) {
       const PassResult result = copy_pass(own_);
-      if (result.ran) {
-        flush_database_file(own_);
-        // Fewer frames than last time: the WAL restarted meanwhile.
-        const int found = result.frames >= frames_before ? result.frames - frames_before
-                                                         : result.frames;
-        frames_before = result.frames;
-        if (found <= limits_.hand_over_at_frames) break;
+      if (!result.ran) {
+        // Another process checkpointing: let it finish.
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        continue;
       }
-      // Another process checkpointing, or a reader holding an old snapshot.
-      if (!result.ran) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      flush_database_file(own_);
+      // Fewer frames than last time: the WAL restarted meanwhile.
+      const int found =
+          result.frames >= frames_before ? result.frames - frames_before : result.frames;
+      frames_before = result.frames;
+      if (found <= limits_.hand_over_at_frames) break;
     }
     thread_frames_ = frames_before;
     lock.lock();

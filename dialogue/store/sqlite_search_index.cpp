@@ -85,6 +85,11 @@ bool forget_erased(SqliteConnection& c, IndexState& state) {
   return true;
 }
 
+// The newest message's id, 0 for none; `ok` false if it could not be read.
+std::int64_t newest_message(SqliteConnection& c, bool& ok) {
+  return one_int64(c, "SELECT COALESCE(MAX(id), 0) FROM main.messages", ok);
+}
+
 bool save_state(SqliteConnection& c, const IndexState& state) {
   return run_with(c, "UPDATE search.search_state SET mark = ?, forgotten = ?", state.mark,
                   state.forgotten);
@@ -105,8 +110,7 @@ bool in_transaction(SqliteConnection& c, Work work) {
 
 }  // namespace
 
-SqliteSearchIndex::SqliteSearchIndex(const std::string& path, std::chrono::milliseconds every)
-    : every_(every) {
+SqliteSearchIndex::SqliteSearchIndex(const std::string& path) {
   open_with_index(indexer_, path);
   // Derived data, rebuilt when in doubt: WAL for the searches beside the
   // thread, synchronous = NORMAL is enough.
@@ -163,8 +167,7 @@ bool SqliteSearchIndex::reconcile_once() {
       // Messages above the database's newest that no erasure took out: a
       // database restored from a copy, or one that lost its last commits.
       bool read = true;
-      const std::int64_t newest =
-          one_int64(indexer_, "SELECT COALESCE(MAX(id), 0) FROM main.messages", read);
+      const std::int64_t newest = newest_message(indexer_, read);
       SqlStatement& above =
           indexer_.prepare("SELECT 1 FROM search.messages_fts WHERE rowid > ? LIMIT 1");
       above.bind(newest);
@@ -187,8 +190,7 @@ bool SqliteSearchIndex::index_round(bool& more) {
     IndexState state;
     if (!read_state(indexer_, state) || !forget_erased(indexer_, state)) return false;
     bool ok = true;
-    const std::int64_t newest =
-        one_int64(indexer_, "SELECT COALESCE(MAX(id), 0) FROM main.messages", ok);
+    const std::int64_t newest = newest_message(indexer_, ok);
     if (!ok) return false;
     if (newest > state.mark) {
       // In id order, a round's worth at a time: a first build of a large
@@ -218,7 +220,7 @@ bool SqliteSearchIndex::index_round(bool& more) {
 void SqliteSearchIndex::run() {
   std::unique_lock lock(mutex_);
   for (;;) {
-    wanted_.wait_for(lock, every_, [&] { return stopping_ || rounds_wanted_ > rounds_started_; });
+    wanted_.wait_for(lock, kEvery, [&] { return stopping_ || rounds_wanted_ > rounds_started_; });
     if (stopping_) return;
     const std::uint64_t round = ++rounds_started_;
     lock.unlock();

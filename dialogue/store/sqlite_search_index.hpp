@@ -36,10 +36,8 @@ class SqliteSearchIndex {
 
   // Opens the index beside the database at `path` (creating it), checks it
   // against the database and starts the indexing thread, which looks for
-  // new messages every `every`. Throws if either file cannot be opened.
-  SqliteSearchIndex(const std::string& path, std::chrono::milliseconds every);
-  explicit SqliteSearchIndex(const std::string& path)
-      : SqliteSearchIndex(path, std::chrono::milliseconds(50)) {}
+  // new messages every kEvery. Throws if either file cannot be opened.
+  explicit SqliteSearchIndex(const std::string& path);
   ~SqliteSearchIndex();  // stops the thread
   SqliteSearchIndex(const SqliteSearchIndex&) = delete;
   SqliteSearchIndex& operator=(const SqliteSearchIndex&) = delete;
@@ -65,8 +63,8 @@ class SqliteSearchIndex {
   bool stopping();
 
   static constexpr int kRoundMessages = 5000;
+  static constexpr std::chrono::milliseconds kEvery{50};
 
-  std::chrono::milliseconds every_;
   SqliteConnection indexer_;  // the thread's (and reconcile's, before it)
   std::mutex searcher_mutex_;
   SqliteConnection searcher_;

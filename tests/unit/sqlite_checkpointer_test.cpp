@@ -7,7 +7,6 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
-#include <thread>
 
 #include "dialogue/store/sqlite_checkpointer.hpp"
 #include "support/temp_dir.hpp"
@@ -59,6 +58,18 @@ std::uint32_t wal_restarts(const std::filesystem::path& db) {
          (std::uint32_t{header[14]} << 8) | header[15];
 }
 
+// Commits rows until there are at least `at_least` and the checkpointer has
+// finished `cycles` cycles; gives up after a minute, so that a checkpointer
+// that never finishes fails the test rather than hangs it.
+void commit_until(Connection& c, const SqliteCheckpointer& checkpointer, int& rows, int at_least,
+                  std::uint64_t cycles) {
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (rows < at_least || (checkpointer.figures().cycles < cycles &&
+                             std::chrono::steady_clock::now() < give_up)) {
+    commit_row(c, rows++);
+  }
+}
+
 constexpr SqliteCheckpointer::Limits kSmall{
     /*start_at_frames=*/200, /*hand_over_at_frames=*/32, /*max_passes=*/12,
     /*writer_alone_at_frames=*/100'000};
@@ -76,11 +87,7 @@ TEST_CASE("the WAL starts over while the writer keeps committing, and nothing is
     SqliteCheckpointer checkpointer(writer.db, path.string(), kSmall);
     // Commits go on throughout: the thread has to catch up with a moving
     // WAL, and the writer finish each cycle between two commits.
-    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (rows < 2000 || (checkpointer.figures().cycles < 3 &&
-                           std::chrono::steady_clock::now() < give_up)) {
-      commit_row(writer, rows++);
-    }
+    commit_until(writer, checkpointer, rows, 2000, 3);
     const auto figures = checkpointer.figures();
     CHECK(figures.cycles >= 3);
     CHECK(figures.frames >= figures.cycles * kSmall.start_at_frames);
@@ -119,11 +126,7 @@ TEST_CASE("a reader on an old snapshot keeps the WAL until it is done, then it s
   CHECK(reader.count("SELECT COUNT(*) FROM t") == 50);
   CHECK(wal_restarts(path) == 0);
   reader.exec("COMMIT");
-  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (checkpointer.figures().cycles == 0 && std::chrono::steady_clock::now() < give_up) {
-    commit_row(writer, rows++);
-    std::this_thread::sleep_for(std::chrono::microseconds(200));
-  }
+  commit_until(writer, checkpointer, rows, rows, 1);
   CHECK(checkpointer.figures().cycles >= 1);
   CHECK(reader.count("SELECT COUNT(*) FROM t") == rows);
 }
