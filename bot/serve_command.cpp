@@ -7,6 +7,7 @@
 #include <sstream>
 #include <thread>
 
+#include "bot/buffered_log_sink.hpp"
 #include "bot/commands.hpp"
 #include "bot/log_format.hpp"
 #include "bot/runtime.hpp"
@@ -316,6 +317,7 @@ int run_serve(const Args& argv) {
     throw CommandError{kExitUsage, "--log-format " + *args->get("log-format") +
                                        ": expected json or text"};
   }
+  buffer_stderr_log_lines(std::chrono::milliseconds(100));
   configure_logging(*log_format);
 
   const auto listen = parse_listen(args->get("listen").value_or("127.0.0.1:8080"));
