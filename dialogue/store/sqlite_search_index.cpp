@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "common/thread_name.hpp"
+#include "dialogue/store/sqlite_wal_batching_vfs.hpp"
 
 namespace smscoach::dialogue {
 
@@ -17,7 +18,7 @@ void open_with_index(SqliteConnection& c, const std::string& path) {
   sqlite3*& db = c.handle();
   if (sqlite3_open_v2(path.c_str(), &db,
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                      nullptr) != SQLITE_OK) {
+                      wal_batching_vfs()) != SQLITE_OK) {
     throw std::runtime_error("cannot open " + path + " to search it: " + c.error_message());
   }
   sqlite3_busy_timeout(db, 5000);

@@ -6,6 +6,7 @@
 #include "dialogue/store/sql_store_detail.hpp"
 #include "dialogue/store/sqlite_checkpointer.hpp"
 #include "dialogue/store/sqlite_connection.hpp"
+#include "dialogue/store/sqlite_wal_batching_vfs.hpp"
 #include "dialogue/store/sqlite_group_commit.hpp"
 #include "dialogue/store/sqlite_readers.hpp"
 #include "dialogue/store/sqlite_search_index.hpp"
@@ -274,7 +275,7 @@ SqliteStore::SqliteStore(const std::filesystem::path& path, SqliteOptions option
   sqlite3*& db = impl_->connection.handle();
   if (sqlite3_open_v2(path.c_str(), &db,
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                      nullptr) != SQLITE_OK) {
+                      wal_batching_vfs()) != SQLITE_OK) {
     throw std::runtime_error("cannot open database " + path.string() + ": " + sqlite3_errmsg(db));
   }
   sqlite3_busy_timeout(db, 5000);

@@ -9,38 +9,14 @@
 #include <string>
 
 #include "dialogue/store/sqlite_checkpointer.hpp"
+#include "support/raw_sqlite.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace smscoach::dialogue;
 
 namespace {
 
-// A raw connection in WAL mode, as the store's writer is configured.
-struct Connection {
-  explicit Connection(const std::filesystem::path& path) {
-    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000);
-    exec("PRAGMA journal_mode = WAL");
-    exec("PRAGMA synchronous = NORMAL");
-  }
-  ~Connection() { sqlite3_close(db); }
-  void exec(const std::string& sql) {
-    char* error = nullptr;
-    const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
-    INFO(sql << ": " << (error ? error : ""));
-    sqlite3_free(error);
-    REQUIRE(rc == SQLITE_OK);
-  }
-  sqlite3_int64 count(const char* sql) {
-    sqlite3_stmt* s = nullptr;
-    REQUIRE(sqlite3_prepare_v2(db, sql, -1, &s, nullptr) == SQLITE_OK);
-    REQUIRE(sqlite3_step(s) == SQLITE_ROW);
-    const auto n = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    return n;
-  }
-  sqlite3* db = nullptr;
-};
+using Connection = smscoach::test::RawSqlite;
 
 // Commits one row of about a page, so each commit adds a frame or two.
 void commit_row(Connection& c, int i) {
