@@ -47,17 +47,13 @@ void softmax(std::vector<double>& z) {
 
 }  // namespace
 
-IntentClassifier::SparseInput IntentClassifier::to_input(const FeatureList& features,
-                                                         bool add_unknown) {
+IntentClassifier::SparseInput IntentClassifier::to_input(
+    const FeatureList& features, std::unordered_map<std::uint32_t, std::uint32_t>& row_of) {
   SparseInput x;
   build_input(features,
               [&](std::uint32_t f) -> long {
-                auto it = row_of_.find(f);
-                if (it != row_of_.end()) return it->second;
-                if (!add_unknown) return -1;
-                const auto row = static_cast<std::uint32_t>(row_of_.size());
-                row_of_.emplace(f, row);
-                return row;
+                const auto row = static_cast<std::uint32_t>(row_of.size());
+                return row_of.emplace(f, row).first->second;
               },
               x.rows, x.values);
   return x;
@@ -65,12 +61,7 @@ IntentClassifier::SparseInput IntentClassifier::to_input(const FeatureList& feat
 
 IntentClassifier::SparseInput IntentClassifier::to_input(const FeatureList& features) const {
   SparseInput x;
-  build_input(features,
-              [&](std::uint32_t f) -> long {
-                auto it = row_of_.find(f);
-                return it == row_of_.end() ? -1 : static_cast<long>(it->second);
-              },
-              x.rows, x.values);
+  build_input(features, [&](std::uint32_t f) { return rows_.find(f); }, x.rows, x.values);
   return x;
 }
 
@@ -101,11 +92,13 @@ IntentClassifier::IntentClassifier(const std::vector<FeatureList>& examples,
   std::vector<SparseInput> inputs;
   std::vector<std::size_t> targets;
   inputs.reserve(examples.size());
+  std::unordered_map<std::uint32_t, std::uint32_t> row_of;
   for (std::size_t i = 0; i < examples.size(); ++i) {
-    inputs.push_back(to_input(examples[i], /*add_unknown=*/true));
+    inputs.push_back(to_input(examples[i], row_of));
     targets.push_back(class_index.at(labels[i]));
   }
-  weights_.assign(row_of_.size() * k, 0.0f);
+  rows_ = FeatureRows(row_of);
+  weights_.assign(rows_.size() * k, 0.0f);
   bias_.assign(k, 0.0f);
 
   std::vector<std::size_t> order(inputs.size());

@@ -8,6 +8,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "intents/feature_rows.hpp"
+
 namespace smscoach::intents {
 
 using FeatureList = std::vector<std::uint32_t>;  // hashed feature ids; repeats count
@@ -34,19 +36,21 @@ class IntentClassifier {
   // The most likely class only, without sorting the rest.
   ScoredIntent best(const FeatureList& features) const;
 
-  std::size_t feature_count() const { return row_of_.size(); }
+  std::size_t feature_count() const { return rows_.size(); }
 
  private:
   struct SparseInput {
     std::vector<std::uint32_t> rows;
     std::vector<float> values;
   };
-  SparseInput to_input(const FeatureList& features, bool add_unknown);
+  // While training: features not seen before get the next row.
+  static SparseInput to_input(const FeatureList& features,
+                              std::unordered_map<std::uint32_t, std::uint32_t>& row_of);
   SparseInput to_input(const FeatureList& features) const;
   void scores(const SparseInput& x, std::vector<double>& out) const;
 
   std::vector<std::string> classes_;
-  std::unordered_map<std::uint32_t, std::uint32_t> row_of_;  // feature id -> weight row
+  FeatureRows rows_;             // feature id -> weight row
   std::vector<float> weights_;  // row-major: rows x classes
   std::vector<float> bias_;
 };

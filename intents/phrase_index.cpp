@@ -13,7 +13,10 @@ void PhraseIndex::add(const std::vector<std::string>& tokens, int kind, std::str
     if (e.kind == kind) return;  // first value for a phrase and kind wins
   }
   list.push_back({kind, std::move(value)});
-  max_words_ = std::max(max_words_, tokens.size());
+  // Counted from the key, as find() builds its keys, whatever the tokens held.
+  const auto words = static_cast<std::size_t>(std::count(key.begin(), key.end(), ' ')) + 1;
+  auto& longest = longest_from_[key.substr(0, key.find(' '))];
+  longest = std::max(longest, words);
   max_kind_ = std::max(max_kind_, kind);
 }
 
@@ -23,7 +26,10 @@ std::vector<PhraseHit> PhraseIndex::find(const std::vector<std::string>& tokens)
   std::vector<std::size_t> next_free(static_cast<std::size_t>(max_kind_) + 1, 0);
   std::string key;
   for (std::size_t i = 0; i < tokens.size(); ++i) {
-    const std::size_t longest = std::min(max_words_, tokens.size() - i);
+    // Most tokens begin no phrase: one lookup tells, instead of one per length.
+    const auto starts = longest_from_.find(tokens[i]);
+    if (starts == longest_from_.end()) continue;
+    const std::size_t longest = std::min(starts->second, tokens.size() - i);
     for (std::size_t n = longest; n >= 1; --n) {
       key.clear();
       for (std::size_t k = i; k < i + n; ++k) {

@@ -35,7 +35,8 @@ class PhraseIndex {
     std::string value;
   };
   std::unordered_map<std::string, std::vector<Entry>> entries_;  // key: tokens joined by ' '
-  std::size_t max_words_ = 0;
+  // First word of a phrase -> the most words of a phrase it begins.
+  std::unordered_map<std::string, std::size_t> longest_from_;
   int max_kind_ = 0;
 };
 

@@ -1,8 +1,12 @@
 #include <catch2/catch.hpp>
 
+#include <random>
+#include <unordered_map>
+
 #include "content/loader.hpp"
 #include "support/shipped_knowledge.hpp"
 #include "intents/evaluation.hpp"
+#include "intents/feature_rows.hpp"
 #include "intents/intent_engine.hpp"
 #include "intents/normalize.hpp"
 #include "intents/phrase_index.hpp"
@@ -75,6 +79,43 @@ TEST_CASE("phrases match longest first, per kind") {
   CHECK(hits[0].end == 2);
   CHECK(hits[1].value == "protein");
   CHECK(hits[2].value == "protein_powder");
+}
+
+TEST_CASE("a phrase is found wherever it starts, whatever shorter phrase shares its first word") {
+  PhraseIndex index;
+  index.add({"fish", "oil"}, 1, "fish_oil");
+  index.add({"oil"}, 2, "oil");
+  index.add({"st", "johns", "wort"}, 1, "st_johns_wort");
+  const auto hits = index.find({"is", "st", "johns", "wort", "ok", "with", "fish", "oil"});
+  REQUIRE(hits.size() == 3);
+  CHECK(hits[0].value == "st_johns_wort");
+  CHECK(hits[0].begin == 1);
+  CHECK(hits[0].end == 4);
+  CHECK(hits[1].value == "fish_oil");
+  CHECK(hits[1].begin == 6);
+  CHECK(hits[2].value == "oil");  // another kind: matched on its own
+  CHECK(hits[2].begin == 7);
+  // A phrase cut short by the end of the text is not found.
+  CHECK(index.find({"st", "johns"}).empty());
+}
+
+TEST_CASE("feature rows find every trained feature and nothing else") {
+  std::unordered_map<std::uint32_t, std::uint32_t> row_of;
+  std::mt19937 rng(7);
+  for (std::uint32_t row = 0; row < 5000; ++row) row_of.emplace(rng(), row);
+  // Ids that share their low bits collide in a plain modulo table.
+  for (std::uint32_t k = 0; k < 64; ++k) row_of.emplace(k << 20, static_cast<std::uint32_t>(row_of.size()));
+  const FeatureRows rows(row_of);
+  CHECK(rows.size() == row_of.size());
+  for (const auto& [id, row] : row_of) REQUIRE(rows.find(id) == static_cast<long>(row));
+  int absent = 0;
+  for (int i = 0; i < 5000; ++i) {
+    const std::uint32_t id = rng();
+    if (row_of.count(id) == 0) absent += rows.find(id) == -1;
+    else --absent;
+  }
+  CHECK(absent > 4900);
+  CHECK(FeatureRows().find(42) == -1);
 }
 
 TEST_CASE("weight comes from kg, lb and stone, never from a height") {
