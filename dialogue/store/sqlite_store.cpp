@@ -273,8 +273,11 @@ SqliteStore::SqliteStore(const std::filesystem::path& path, SqliteOptions option
     if (ec) throw std::runtime_error("cannot create " + path.parent_path().string() + ": " + ec.message());
   }
   sqlite3*& db = impl_->connection.handle();
+  // NOMUTEX: every use holds Impl::mutex (the writer thread's batches,
+  // acquire(), the migrations before any thread starts), so SQLite's own
+  // lock on each call would only be taken uncontended, twice a call.
   if (sqlite3_open_v2(path.c_str(), &db,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                       wal_batching_vfs()) != SQLITE_OK) {
     throw std::runtime_error("cannot open database " + path.string() + ": " + sqlite3_errmsg(db));
   }
