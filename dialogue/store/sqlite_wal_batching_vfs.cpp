@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <new>
 #include <stdexcept>
 #include <vector>
 
@@ -68,10 +69,17 @@ int write_held(sqlite3_file* file) {
   return rc;
 }
 
-void hold(HeldFrames& held, const void* data, int amount, sqlite3_int64 offset) {
-  if (held.bytes.empty()) held.offset = offset;
+// False if memory ran out: the caller then writes the bytes as they come.
+// Nothing may throw through SQLite's C frames.
+bool hold(HeldFrames& held, const void* data, int amount, sqlite3_int64 offset) {
   const auto* bytes = static_cast<const unsigned char*>(data);
-  held.bytes.insert(held.bytes.end(), bytes, bytes + amount);
+  try {
+    held.bytes.insert(held.bytes.end(), bytes, bytes + amount);
+  } catch (const std::bad_alloc&) {
+    return false;
+  }
+  if (held.bytes.size() == static_cast<std::size_t>(amount)) held.offset = offset;
+  return true;
 }
 
 int x_close(sqlite3_file* file) {
@@ -92,14 +100,13 @@ int x_write(sqlite3_file* file, const void* data, int amount, sqlite3_int64 offs
   if (held != nullptr) {
     const bool next =
         !held->bytes.empty() && offset == held->offset + static_cast<sqlite3_int64>(held->bytes.size());
-    if (held->header_without_page && next) {
-      hold(*held, data, amount, offset);
+    if (held->header_without_page && next && hold(*held, data, amount, offset)) {
       held->header_without_page = false;
       if (held->commit || held->bytes.size() >= kMaxHeldBytes) return write_held(file);
       return SQLITE_OK;
     }
-    if (amount == kFrameHeaderBytes && !held->header_without_page && (held->bytes.empty() || next)) {
-      hold(*held, data, amount, offset);
+    if (amount == kFrameHeaderBytes && !held->header_without_page &&
+        (held->bytes.empty() || next) && hold(*held, data, amount, offset)) {
       held->header_without_page = true;
       held->commit = ends_transaction(data);
       return SQLITE_OK;
@@ -193,7 +200,13 @@ int x_open(sqlite3_vfs* vfs, const char* name, sqlite3_file* file, int flags, in
     p->real->pMethods->xClose(p->real);
     return SQLITE_CANTOPEN;
   }
-  if ((flags & SQLITE_OPEN_WAL) != 0) p->held = new HeldFrames;
+  if ((flags & SQLITE_OPEN_WAL) != 0) {
+    p->held = new (std::nothrow) HeldFrames;
+    if (p->held == nullptr) {
+      p->real->pMethods->xClose(p->real);
+      return SQLITE_NOMEM;
+    }
+  }
   p->base.pMethods = &kMethods;
   return SQLITE_OK;
 }
