@@ -7,9 +7,10 @@
 // one lock between the HTTP thread and the store's. So lines wait here, as in
 // nginx's buffered access log: a timer thread writes them `max_delay` after
 // the first of them was logged, a warning or worse goes out at once with
-// every line before it, and so does a full buffer. Order is kept. What is held when the
-// sink goes (the process ends normally) is written then; a process killed
-// with SIGKILL loses at most `max_delay` of info lines, never a warning.
+// every line before it, and so does a full buffer. Order is kept. What is
+// held when the sink goes (the process ends normally) is written then; a
+// process killed with SIGKILL loses at most `max_delay` of info lines, never
+// a warning.
 
 #include <spdlog/sinks/base_sink.h>
 

@@ -6,10 +6,10 @@
 #include "dialogue/store/sql_store_detail.hpp"
 #include "dialogue/store/sqlite_checkpointer.hpp"
 #include "dialogue/store/sqlite_connection.hpp"
-#include "dialogue/store/sqlite_wal_batching_vfs.hpp"
 #include "dialogue/store/sqlite_group_commit.hpp"
 #include "dialogue/store/sqlite_readers.hpp"
 #include "dialogue/store/sqlite_search_index.hpp"
+#include "dialogue/store/sqlite_wal_batching_vfs.hpp"
 #include "common/await_callback.hpp"
 #include "common/keyed_mutex.hpp"
 

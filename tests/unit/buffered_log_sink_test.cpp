@@ -63,8 +63,11 @@ class Pipe {
   int fds_[2] = {-1, -1};
 };
 
-std::shared_ptr<spdlog::logger> logger_on(const std::shared_ptr<BufferedLogSink>& sink) {
-  auto logger = std::make_shared<spdlog::logger>("buffered", sink);
+// A logger whose only sink holds lines for `max_delay` before writing them
+// to `pipe`; the sink goes when the logger does.
+std::shared_ptr<spdlog::logger> held_logger(const Pipe& pipe, std::chrono::milliseconds max_delay) {
+  auto logger = std::make_shared<spdlog::logger>(
+      "buffered", std::make_shared<BufferedLogSink>(pipe.write_end(), max_delay));
   logger->set_pattern("%l %v");
   logger->set_level(spdlog::level::trace);
   return logger;
@@ -74,8 +77,7 @@ std::shared_ptr<spdlog::logger> logger_on(const std::shared_ptr<BufferedLogSink>
 
 TEST_CASE("info lines wait, then come out together, in order, once the delay has passed") {
   Pipe pipe;
-  auto sink = std::make_shared<BufferedLogSink>(pipe.write_end(), 200ms);
-  auto log = logger_on(sink);
+  auto log = held_logger(pipe, 200ms);
   const auto logged = std::chrono::steady_clock::now();
   log->info("one");
   log->info("two");
@@ -88,8 +90,7 @@ TEST_CASE("info lines wait, then come out together, in order, once the delay has
 
 TEST_CASE("a warning goes out at once, with the lines held before it") {
   Pipe pipe;
-  auto sink = std::make_shared<BufferedLogSink>(pipe.write_end(), 1h);
-  auto log = logger_on(sink);
+  auto log = held_logger(pipe, 1h);
   log->info("before");
   CHECK(pipe.drain().empty());
   log->warn("trouble");
@@ -102,8 +103,7 @@ TEST_CASE("held lines reach the descriptor once they fill a batch, and the rest 
   Pipe pipe;
   std::string expected;
   {
-    auto sink = std::make_shared<BufferedLogSink>(pipe.write_end(), 1h);
-    auto log = logger_on(sink);
+    auto log = held_logger(pipe, 1h);
     for (int i = 0; i < 2000; ++i) {
       const std::string line = "line " + std::to_string(i) + " " + std::string(40, 'x');
       log->info(line);
@@ -121,8 +121,7 @@ TEST_CASE("held lines reach the descriptor once they fill a batch, and the rest 
 
 TEST_CASE("flush writes what is held") {
   Pipe pipe;
-  auto sink = std::make_shared<BufferedLogSink>(pipe.write_end(), 1h);
-  auto log = logger_on(sink);
+  auto log = held_logger(pipe, 1h);
   log->info("held");
   CHECK(pipe.drain().empty());
   log->flush();
@@ -132,8 +131,7 @@ TEST_CASE("flush writes what is held") {
 TEST_CASE("lines from many threads all arrive whole") {
   Pipe pipe;
   {
-    auto sink = std::make_shared<BufferedLogSink>(pipe.write_end(), 5ms);
-    auto log = logger_on(sink);
+    auto log = held_logger(pipe, 5ms);
     std::vector<std::thread> threads;
     for (int t = 0; t < 4; ++t) {
       threads.emplace_back([&log, t] {
