@@ -3,8 +3,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "content/loader.hpp"
 #include "dialogue/store/store.hpp"
@@ -134,6 +137,33 @@ TEST_CASE("a texter is answered, opts out, stays opted out across a restart, and
   for (const auto& m : *messages) inbound += m.direction == dialogue::Direction::in;
   CHECK(inbound == 9);
   CHECK_FALSE(store.load_texter("+15551234567")->opted_out);
+}
+
+// How many of the process's threads carry `name` (as `top -H` shows them).
+int threads_named(pid_t pid, const std::string& name) {
+  int count = 0;
+  for (const auto& task :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string line;
+    if (std::getline(comm, line) && line == name) ++count;
+  }
+  return count;
+}
+
+TEST_CASE("serve runs a worker a core on SQLite (at least 2), 32 on PostgreSQL, or --workers") {
+  test::TestDatabase db;
+  // The workers are named before the server says it is listening.
+  {
+    ServerProcess server(SMSCOACH_BINARY, serve_args(db));
+    const int cores = static_cast<int>(std::thread::hardware_concurrency());
+    CHECK(threads_named(server.pid(), "worker") ==
+          (test::TestDatabase::postgres() ? 32 : std::max(2, cores)));
+  }
+  {
+    ServerProcess server(SMSCOACH_BINARY, serve_args(db, {"--workers", "3"}));
+    CHECK(threads_named(server.pid(), "worker") == 3);
+  }
 }
 
 TEST_CASE("a repeated MessageSid gets the same TwiML and is processed once") {
