@@ -139,6 +139,8 @@ TEST_CASE("a texter is answered, opts out, stays opted out across a restart, and
   CHECK_FALSE(store.load_texter("+15551234567")->opted_out);
 }
 
+namespace {
+
 // How many of the process's threads carry `name` (as `top -H` shows them).
 int threads_named(pid_t pid, const std::string& name) {
   int count = 0;
@@ -150,6 +152,8 @@ int threads_named(pid_t pid, const std::string& name) {
   }
   return count;
 }
+
+}  // namespace
 
 TEST_CASE("serve runs a worker a core on SQLite (at least 2), 32 on PostgreSQL, or --workers") {
   test::TestDatabase db;
