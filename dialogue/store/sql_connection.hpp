@@ -93,7 +93,6 @@ class SqlConnection {
   // rollback. What keeps two instances from interleaving one texter's turns.
   virtual bool lock_texter(std::string_view number) = 0;
 
-
   // The last error, for messages.
   virtual std::string error_message() const = 0;
 };

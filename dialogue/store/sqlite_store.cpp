@@ -68,9 +68,9 @@ const SchemaDialect kSqliteSchema{
     // Even queueing each message for search cost a trigger per insert. Now
     // the messages above a mark (the newest indexed) are indexed every few
     // commits and before every search (SqliteConnection::commit,
-    // refresh_search, since gone: see version 7). A deleted message leaves the index if it was in it;
-    // as a new message may take a deleted id again, the mark never stays
-    // above the newest message left.
+    // refresh_search, since gone: see version 7). A deleted message
+    // leaves the index if it was in it; as a new message may take a
+    // deleted id again, the mark never stays above the newest message left.
     R"sql(
     INSERT INTO messages_fts (rowid, body)
       SELECT m.id, m.body FROM search_pending AS p JOIN messages AS m ON m.id = p.id;

@@ -98,8 +98,8 @@ int x_read(sqlite3_file* file, void* out, int amount, sqlite3_int64 offset) {
 int x_write(sqlite3_file* file, const void* data, int amount, sqlite3_int64 offset) {
   HeldFrames* held = ours(file)->held;
   if (held != nullptr) {
-    const bool next =
-        !held->bytes.empty() && offset == held->offset + static_cast<sqlite3_int64>(held->bytes.size());
+    const bool next = !held->bytes.empty() &&
+                      offset == held->offset + static_cast<sqlite3_int64>(held->bytes.size());
     if (held->header_without_page && next && hold(*held, data, amount, offset)) {
       held->header_without_page = false;
       if (held->commit || held->bytes.size() >= kMaxHeldBytes) return write_held(file);
@@ -260,7 +260,8 @@ int x_current_time_int64(sqlite3_vfs* vfs, sqlite3_int64* out) {
 sqlite3_vfs* make_vfs() {
   sqlite3_vfs* wrapped = sqlite3_vfs_find(nullptr);
   if (wrapped == nullptr || wrapped->iVersion < 2) {
-    throw std::runtime_error("SQLite has no default VFS (version 2 or later) to write the WAL through");
+    throw std::runtime_error(
+        "SQLite has no default VFS (version 2 or later) to write the WAL through");
   }
   static sqlite3_vfs vfs{};
   vfs.iVersion = 2;

@@ -99,7 +99,8 @@ TEST_CASE("a warning goes out at once, with the lines held before it") {
   CHECK(pipe.drain() == "error worse\n");
 }
 
-TEST_CASE("held lines reach the descriptor once they fill a batch, and the rest when the sink goes") {
+TEST_CASE(
+    "held lines reach the descriptor once they fill a batch, and the rest when the sink goes") {
   Pipe pipe;
   std::string expected;
   {

@@ -104,7 +104,9 @@ TEST_CASE("feature rows find every trained feature and nothing else") {
   std::mt19937 rng(7);
   for (std::uint32_t row = 0; row < 5000; ++row) row_of.emplace(rng(), row);
   // Ids that share their low bits collide in a plain modulo table.
-  for (std::uint32_t k = 0; k < 64; ++k) row_of.emplace(k << 20, static_cast<std::uint32_t>(row_of.size()));
+  for (std::uint32_t k = 0; k < 64; ++k) {
+    row_of.emplace(k << 20, static_cast<std::uint32_t>(row_of.size()));
+  }
   const FeatureRows rows(row_of);
   CHECK(rows.size() == row_of.size());
   for (const auto& [id, row] : row_of) REQUIRE(rows.find(id) == static_cast<long>(row));

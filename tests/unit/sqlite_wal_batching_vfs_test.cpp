@@ -22,8 +22,9 @@ std::int64_t damage(RawSqlite& c) {
 
 }  // namespace
 
-TEST_CASE("a transaction far larger than one write, spilled and read back before its commit, is whole",
-          "[sqlite]") {
+TEST_CASE(
+    "a transaction far larger than one write, spilled and read back before its commit, is whole",
+    "[sqlite]") {
   smscoach::test::TempDir dir;
   const auto path = dir.path() / "big.db";
   constexpr int kRows = 600;  // about 2 MB of pages in one transaction
@@ -44,7 +45,8 @@ TEST_CASE("a transaction far larger than one write, spilled and read back before
     // Another connection, on SQLite's own VFS, sees all of it at once.
     RawSqlite reader(path);
     CHECK(reader.count("SELECT COUNT(*) FROM t") == kRows);
-    CHECK(reader.count("SELECT SUM(length(pad)) FROM t") == kRows / 3 * 2000 + kRows * 2 / 3 * 3000);
+    CHECK(reader.count("SELECT SUM(length(pad)) FROM t") ==
+          kRows / 3 * 2000 + kRows * 2 / 3 * 3000);
     CHECK(damage(reader) == 0);
   }
   // And so does a fresh process's view, once every connection has closed
@@ -54,8 +56,9 @@ TEST_CASE("a transaction far larger than one write, spilled and read back before
   CHECK(damage(reopened) == 0);
 }
 
-TEST_CASE("a reader sees every commit written through the VFS as soon as it returns, across WAL restarts",
-          "[sqlite]") {
+TEST_CASE(
+    "a reader sees every commit written through the VFS as soon as it returns, across WAL restarts",
+    "[sqlite]") {
   smscoach::test::TempDir dir;
   const auto path = dir.path() / "commits.db";
   RawSqlite writer(path, wal_batching_vfs());
