@@ -26,7 +26,7 @@ TEST_CASE("flag names map to SMSCOACH_ variables") {
   CHECK(env_name("twilio-auth-token") == "SMSCOACH_TWILIO_AUTH_TOKEN");
 }
 
-TEST_CASE("flags, values and positionals parse; the command line beats the environment") {
+TEST_CASE("flags, values and positionals parse, the command line beats the environment") {
   auto p = parse_args({"--db", "a.db", "FILE", "--json", "--twilio-auth-token=xyz"}, kSpecs,
                       env_of({{"SMSCOACH_DB", "env.db"}}));
   REQUIRE(p);
@@ -44,7 +44,7 @@ TEST_CASE("the environment fills unset flags") {
   CHECK_FALSE(p->get("twilio-auth-token"));
 }
 
-TEST_CASE("repeatable flags keep every value; others keep the last") {
+TEST_CASE("repeatable flags keep every value, others keep the last") {
   auto p = parse_args({"--admin-token", "a", "--admin-token", "b", "--db", "1", "--db", "2"},
                       kSpecs, env_of({}));
   REQUIRE(p);

@@ -113,7 +113,7 @@ TEST_CASE("a pending question expires") {
   CHECK(s.state.pending.empty());
 }
 
-TEST_CASE("never-dose substances are refused and escalated; no-rule ones get no number") {
+TEST_CASE("never-dose substances are refused and escalated, no-rule ones get no number") {
   Script s;
   s.text("how much yohimbine should i take");
   CHECK(contains(s.reply(), "won't give a dose"));

@@ -87,7 +87,7 @@ TEST_CASE("Retry-After is honoured up to the cap", "[gateway][messages_api]") {
   CHECK(interpret_response(item(), busy, kPolicy, 0, 0.0).next_attempt_ms == 60000);
 }
 
-TEST_CASE("21610 means the texter opted out; other 4xx fail without retry",
+TEST_CASE("21610 means the texter opted out, other 4xx fail without retry",
           "[gateway][messages_api]") {
   const auto opted_out = interpret_response(
       item(),

@@ -230,7 +230,7 @@ TEST_CASE("entity accuracy compares SPEC values, weights within 0.1") {
   CHECK(r.entity_misses == std::vector<std::size_t>{1});
 }
 
-TEST_CASE("age only from explicit wording; under 18 escalates") {
+TEST_CASE("age only from explicit wording, under 18 escalates") {
   CHECK(parse_age(tokens_of("im 70 years old")) == 70);
   CHECK(parse_age(tokens_of("68yo male")) == 68);
   CHECK(parse_age(tokens_of("age 16, can i take creatine")) == 16);

@@ -84,7 +84,7 @@ TEST_CASE("a turn in REST mode queues its replies from the number texted", "[sto
   CHECK(store.outbox("+15551230001")->size() == 2);
 }
 
-TEST_CASE("one texter's replies go one at a time and in order; texters in parallel", "[store]") {
+TEST_CASE("one texter's replies go one at a time and in order, texters in parallel", "[store]") {
   test::FreshStore fresh;
   Store& store = *fresh;
   REQUIRE(store.record_turn(queued_turn("SM1", "+15551230001", {"a1", "a2"})));
@@ -109,7 +109,7 @@ TEST_CASE("one texter's replies go one at a time and in order; texters in parall
   CHECK(counts->outbox_depth == 2);  // a2 and b1 in flight
 }
 
-TEST_CASE("a transient failure waits for its retry time; attempts are counted", "[store]") {
+TEST_CASE("a transient failure waits for its retry time, attempts are counted", "[store]") {
   test::FreshStore fresh;
   Store& store = *fresh;
   REQUIRE(store.record_turn(queued_turn("SM1", "+15551230001", {"a1"})));

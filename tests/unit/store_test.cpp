@@ -530,7 +530,7 @@ std::int64_t count_rows(const std::filesystem::path& path, const std::string& sq
 
 }  // namespace
 
-TEST_CASE("a turn that fails part-way is taken back whole; the turns beside it in its batch are "
+TEST_CASE("a turn that fails part-way is taken back whole, the turns beside it in its batch are "
           "kept",
           "[sqlite]") {
   test::TempDir dir;
@@ -584,7 +584,7 @@ TEST_CASE("a turn that fails part-way is taken back whole; the turns beside it i
   CHECK(count_rows(path, "SELECT COUNT(*) FROM processed_messages") == 3);
 }
 
-TEST_CASE("a failed WAL flush fails the turns it covered; the next flush serves again", "[sqlite]") {
+TEST_CASE("a failed WAL flush fails the turns it covered, the next flush serves again", "[sqlite]") {
   test::TempDir dir;
   FlushGate gate;
   gate.set(true, true);
