@@ -50,7 +50,10 @@ SqliteCheckpointer::SqliteCheckpointer(sqlite3* writer, const std::string& path,
     throw std::runtime_error("cannot open a checkpoint connection to " + path + ": " + error);
   }
   // A connection opens the WAL at its first read; until then it has none
-  // to checkpoint.
+  // to checkpoint. That read waits, as the store's other connections do,
+  // while another process opening the file holds it (setting up WAL, or
+  // migrating); the passes are PASSIVE and never wait.
+  sqlite3_busy_timeout(own_, 5000);
   if (sqlite3_exec(own_, "SELECT 1 FROM sqlite_master LIMIT 1", nullptr, nullptr, nullptr) !=
       SQLITE_OK) {
     const std::string error = sqlite3_errmsg(own_);
