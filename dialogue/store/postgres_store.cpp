@@ -60,6 +60,9 @@ class PostgresStatement final : public SqlStatement {
     return *this;
   }
   void forget_prepared() { prepared_ = false; }
+  // Sends it (preparing it first, once), without reading what comes back;
+  // false if it could not be sent.
+  bool send();
 
   using SqlStatement::bind;
   SqlStatement& bind(std::string_view text) override {
@@ -80,6 +83,7 @@ class PostgresStatement final : public SqlStatement {
   }
 
   StepResult step() override;
+  bool run() override;
 
   std::string text(int col) const override {
     if (!result_ || PQgetisnull(result_, row_, col)) return {};
@@ -104,6 +108,15 @@ class PostgresStatement final : public SqlStatement {
     result_ = nullptr;
     executed_ = false;
     row_ = -1;
+  }
+
+  // The bound values as libpq takes them, a null pointer for NULL.
+  std::vector<const char*> parameters() const {
+    std::vector<const char*> out(values_.size());
+    for (std::size_t i = 0; i < values_.size(); ++i) {
+      out[i] = nulls_[i] ? nullptr : values_[i].c_str();
+    }
+    return out;
   }
 
   PostgresConnection& connection_;
@@ -141,7 +154,13 @@ class PostgresConnection final : public SqlConnection {
   // session. Reading what the server sent meanwhile finds a close that no
   // query has met yet.
   void ensure_open() {
-    if (PQconsumeInput(conn_) == 1 && PQstatus(conn_) == CONNECTION_OK) return;
+    // A pipeline left unfinished (its link broke as it ended) starts over too.
+    if (PQconsumeInput(conn_) == 1 && PQstatus(conn_) == CONNECTION_OK &&
+        PQpipelineStatus(conn_) == PQ_PIPELINE_OFF) {
+      return;
+    }
+    pipelined_ = false;
+    waiting_.clear();
     PQreset(conn_);
     for (auto& [sql, statement] : statements_) statement->forget_prepared();
     if (PQstatus(conn_) == CONNECTION_OK) configure();
@@ -167,6 +186,8 @@ class PostgresConnection final : public SqlConnection {
   }
 
   bool exec(const char* sql) override {
+    // Several statements in one string cannot go down a pipeline.
+    if (pipelined_ && !end_pipeline()) return false;
     PGresult* r = PQexec(conn_, sql);
     const bool ok = r && (PQresultStatus(r) == PGRES_COMMAND_OK ||
                           PQresultStatus(r) == PGRES_TUPLES_OK);
@@ -174,13 +195,34 @@ class PostgresConnection final : public SqlConnection {
     if (r) PQclear(r);
     return ok;
   }
-  bool begin() override { return exec("BEGIN"); }
+  // A transaction runs in libpq's pipeline mode: BEGIN and every statement
+  // run() (whose rows nobody reads) wait in libpq's buffer and go to the
+  // server with the next statement whose rows are read, or the COMMIT, in
+  // one write, their answers read back together. A turn's transaction is
+  // then three round trips (four with the rate limit's count), not eight
+  // (nine). An error in a waiting statement fails the statement that sent
+  // it, or the commit, with its message.
+  bool begin() override {
+    if (PQenterPipelineMode(conn_) != 1) return exec("BEGIN");
+    pipelined_ = true;
+    sent_failed_ = false;
+    if (send_command("BEGIN")) return true;
+    end_pipeline();
+    return false;
+  }
   bool commit() override {
+    PGresult* r = nullptr;
+    bool earlier_ok = true;
+    if (pipelined_) {
+      earlier_ok = send_command("COMMIT") && sync(&r);
+      if (!end_pipeline()) earlier_ok = false;
+    } else {
+      r = PQexec(conn_, "COMMIT");
+    }
     // A transaction that failed part-way answers COMMIT with ROLLBACK.
-    PGresult* r = PQexec(conn_, "COMMIT");
-    const bool ok = r && PQresultStatus(r) == PGRES_COMMAND_OK &&
+    const bool ok = earlier_ok && r && PQresultStatus(r) == PGRES_COMMAND_OK &&
                     std::string_view(PQcmdStatus(r)) == "COMMIT";
-    if (!ok) {
+    if (!ok && earlier_ok) {
       error_ = r && PQresultStatus(r) == PGRES_COMMAND_OK
                    ? "transaction rolled back"
                    : trimmed(r ? PQresultErrorMessage(r) : PQerrorMessage(conn_));
@@ -188,7 +230,70 @@ class PostgresConnection final : public SqlConnection {
     if (r) PQclear(r);
     return ok;
   }
-  void rollback() override { exec("ROLLBACK"); }
+  void rollback() override {
+    // What went wrong was reported already; this only ends the transaction.
+    const std::string reported = error_;
+    if (pipelined_) {
+      if (send_command("ROLLBACK")) sync(nullptr);
+      end_pipeline();
+    } else {
+      exec("ROLLBACK");
+    }
+    error_ = reported;
+  }
+
+  bool pipelined() const { return pipelined_; }
+
+  // Counts a command sent down the pipeline; `prepares` is the statement a
+  // PQsendPrepare was for, so a failed one is prepared again next time.
+  void sent(PostgresStatement* prepares = nullptr) { waiting_.push_back(prepares); }
+  bool send_failed() {
+    sent_failed_ = true;
+    error_ = trimmed(PQerrorMessage(conn_));
+    return false;
+  }
+
+  // Sends what waits and reads every answer up to the sync. `keep`, if
+  // given, takes the last command's result (the caller's rows). False if
+  // anything sent failed (error_ says what first) or the connection broke.
+  bool sync(PGresult** keep) {
+    bool ok = !sent_failed_;
+    if (PQpipelineSync(conn_) != 1) {
+      waiting_.clear();
+      return send_failed();
+    }
+    std::size_t at = 0;  // the command whose answers come next
+    for (;;) {
+      PGresult* r = PQgetResult(conn_);
+      if (!r) {
+        // Each command's answers end with a null; one more is a broken link.
+        if (at >= waiting_.size() || PQstatus(conn_) == CONNECTION_BAD) {
+          if (ok) error_ = trimmed(PQerrorMessage(conn_));
+          ok = false;
+          break;
+        }
+        ++at;
+        continue;
+      }
+      const auto status = PQresultStatus(r);
+      if (status == PGRES_PIPELINE_SYNC) {
+        PQclear(r);
+        break;
+      }
+      if (status == PGRES_FATAL_ERROR || status == PGRES_PIPELINE_ABORTED) {
+        if (ok) error_ = trimmed(PQresultErrorMessage(r));
+        ok = false;
+        if (at < waiting_.size() && waiting_[at]) waiting_[at]->forget_prepared();
+      } else if (keep && !*keep && at + 1 == waiting_.size()) {
+        *keep = r;
+        continue;
+      }
+      PQclear(r);
+    }
+    waiting_.clear();
+    sent_failed_ = false;
+    return ok;
+  }
 
   bool lock_texter(std::string_view number) override {
     return prepare("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))").bind(number).run();
@@ -218,12 +323,69 @@ class PostgresConnection final : public SqlConnection {
     if (!name || !*name) exec("SET application_name = 'smscoach'");
   }
 
+  bool send_command(const char* sql) {
+    if (PQsendQueryParams(conn_, sql, 0, nullptr, nullptr, nullptr, nullptr, 0) != 1) {
+      return send_failed();
+    }
+    sent();
+    return true;
+  }
+
+  // Reads what is still to come and leaves pipeline mode; false if that
+  // found an error or the connection would not leave it.
+  bool end_pipeline() {
+    bool ok = waiting_.empty() && !sent_failed_ ? true : sync(nullptr);
+    pipelined_ = false;
+    if (PQexitPipelineMode(conn_) != 1) {
+      if (ok) error_ = trimmed(PQerrorMessage(conn_));
+      ok = false;
+    }
+    return ok;
+  }
+
   PGconn* conn_;
   std::string error_;
   std::unordered_map<const char*, std::unique_ptr<PostgresStatement>> statements_;
+  bool pipelined_ = false;
+  bool sent_failed_ = false;
+  // Commands sent since the last sync, each with the statement it prepared.
+  std::vector<PostgresStatement*> waiting_;
 };
 
+bool PostgresStatement::send() {
+  PGconn* conn = connection_.handle();
+  if (!prepared_) {
+    if (PQsendPrepare(conn, name_.c_str(), sql_.c_str(), 0, nullptr) != 1) {
+      return connection_.send_failed();
+    }
+    prepared_ = true;
+    connection_.sent(this);
+  }
+  const auto params = parameters();
+  if (PQsendQueryPrepared(conn, name_.c_str(), static_cast<int>(params.size()), params.data(),
+                          nullptr, nullptr, 0) != 1) {
+    return connection_.send_failed();
+  }
+  connection_.sent();
+  return true;
+}
+
+bool PostgresStatement::run() {
+  // A statement already stepped is finished by stepping.
+  if (!connection_.pipelined() || executed_) return step() != StepResult::error;
+  executed_ = true;
+  return send();
+}
+
 StepResult PostgresStatement::step() {
+  if (!executed_ && connection_.pipelined()) {
+    executed_ = true;
+    if (!send() || !connection_.sync(&result_)) return StepResult::error;
+    if (!result_) {
+      connection_.set_error("no result");
+      return StepResult::error;
+    }
+  }
   if (!executed_) {
     executed_ = true;
     PGconn* conn = connection_.handle();
@@ -235,10 +397,7 @@ StepResult PostgresStatement::step() {
       if (!ok) return StepResult::error;
       prepared_ = true;
     }
-    std::vector<const char*> params(values_.size());
-    for (std::size_t i = 0; i < values_.size(); ++i) {
-      params[i] = nulls_[i] ? nullptr : values_[i].c_str();
-    }
+    const auto params = parameters();
     result_ = PQexecPrepared(conn, name_.c_str(), static_cast<int>(params.size()), params.data(),
                              nullptr, nullptr, 0);
     const auto status = result_ ? PQresultStatus(result_) : PGRES_FATAL_ERROR;

@@ -37,8 +37,11 @@ class SqlStatement {
 
   // The first call runs the statement; each call moves to the next row.
   virtual StepResult step() = 0;
-  // Runs it, ignoring any rows; false on an error.
-  bool run() { return step() != StepResult::error; }
+  // Runs it, ignoring any rows; false on an error. Inside a transaction a
+  // connection may instead send it with the next statement whose rows are
+  // read, or with the commit (PostgreSQL's pipeline): true then means sent,
+  // and an error fails that later statement or the commit.
+  virtual bool run() { return step() != StepResult::error; }
 
   // Columns of the current row. NULL reads as "" or 0.
   virtual std::string text(int col) const = 0;

@@ -30,8 +30,8 @@ Expected<RecordOutcome> sql_detail::record_locked_turn(SqlConnection& c, const T
   if (turn.erase_history && !sql_detail::erase(c, number, turn.sms.message_sid)) {
     return db_error(c, "erasing history");
   }
-  if (!insert_message(c, number, Direction::in, turn.sms.body, turn.at_ms, turn.intent,
-                      turn.confidence, "texter", turn.sms.message_sid)) {
+  if (!insert_message_without_id(c, number, Direction::in, turn.sms.body, turn.at_ms, turn.intent,
+                                 turn.confidence, "texter", turn.sms.message_sid)) {
     return db_error(c, "storing inbound message");
   }
   TexterState state = turn.state;
@@ -40,13 +40,19 @@ Expected<RecordOutcome> sql_detail::record_locked_turn(SqlConnection& c, const T
     return db_error(c, "cancelling queued replies");
   }
   for (const auto& reply : turn.replies) {
+    if (!turn.queue_replies) {
+      if (!insert_message_without_id(c, number, Direction::out, reply, turn.at_ms, turn.intent,
+                                     std::nullopt, "bot", "")) {
+        return db_error(c, "storing reply");
+      }
+      continue;
+    }
     const auto id = insert_message(c, number, Direction::out, reply, turn.at_ms, turn.intent,
                                    std::nullopt, "bot", "");
     if (!id) return db_error(c, "storing reply");
     // A turn that leaves the texter opted out can only be saying the
     // confirmation, which is the one text an opted-out number still gets.
-    if (turn.queue_replies &&
-        !queue_outbound(c, number, turn.sms.to, reply, *id, state.opted_out, turn.at_ms)) {
+    if (!queue_outbound(c, number, turn.sms.to, reply, *id, state.opted_out, turn.at_ms)) {
       return db_error(c, "queueing reply");
     }
   }

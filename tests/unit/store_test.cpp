@@ -248,6 +248,58 @@ TEST_CASE("PostgreSQL connections the server dropped are opened again", "[postgr
   CHECK(store.messages("+15551234567")->size() == 2);
 }
 
+TEST_CASE("a PostgreSQL turn whose write fails in the pipeline is refused whole, with the reason, and "
+          "each connection serves the next turn",
+          "[postgresql]") {
+  test::FreshStore fresh;
+  Store& store = *fresh;
+  // A trigger of the test's own refuses the text "boom": in a turn, the
+  // inbound text and the replies are written without waiting for their
+  // answers, so the refusal comes back with the commit.
+  fresh.database().execute(
+      "CREATE FUNCTION refuse_boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+      "IF NEW.body = 'boom' THEN RAISE EXCEPTION 'boom refused'; END IF; RETURN NEW; END $$; "
+      "CREATE TRIGGER refuse_boom BEFORE INSERT ON messages FOR EACH ROW "
+      "EXECUTE FUNCTION refuse_boom()");
+  TexterState told;
+  told.goal = "build_muscle";  // stored only if the turn is
+  // More rounds than the pool has connections, so each meets a failure.
+  for (int i = 0; i < 6; ++i) {
+    INFO("round " << i);
+    const std::string n = std::to_string(i);
+    const std::string bad_reply = "+1555140000" + n;
+    const std::string bad_text = "+1555141000" + n;
+    const std::string bad_queued = "+1555143000" + n;
+    const std::string good = "+1555142000" + n;
+    const auto refused_reply = store.record_turn(turn("SMbr" + n, bad_reply, "hi", {"boom"}, told));
+    REQUIRE_FALSE(refused_reply);
+    CHECK_THAT(refused_reply.error().message, Catch::Contains("boom refused"));
+    const auto refused_text = store.record_turn(turn("SMbt" + n, bad_text, "boom", {"ok"}, told));
+    REQUIRE_FALSE(refused_text);
+    CHECK_THAT(refused_text.error().message, Catch::Contains("boom refused"));
+    // Replies for the outbox wait for their ids: the refusal comes back
+    // there, and the transaction is rolled back without a commit.
+    auto queued = turn("SMbq" + n, bad_queued, "boom", {"ok"}, told);
+    queued.queue_replies = true;
+    const auto refused_queued = store.record_turn(queued);
+    REQUIRE_FALSE(refused_queued);
+    CHECK_THAT(refused_queued.error().message, Catch::Contains("boom refused"));
+    REQUIRE(store.record_turn(turn("SMg" + n, good, "hi", {"hello", "again"}, told)));
+
+    for (const auto& [sid, number] : {std::pair{"SMbr" + n, bad_reply}, {"SMbt" + n, bad_text},
+                                      {"SMbq" + n, bad_queued}}) {
+      INFO(number);
+      CHECK(store.messages(number)->empty());
+      CHECK_FALSE(store.processed_replies(sid)->has_value());
+      CHECK(store.load_texter(number)->goal.empty());
+      CHECK(store.outbox(number)->empty());
+    }
+    CHECK(store.messages(good)->size() == 3);
+    CHECK(store.load_texter(good)->goal == "build_muscle");
+    CHECK(store.processed_replies("SMg" + n)->has_value());
+  }
+}
+
 TEST_CASE("a second process on the SQLite file (the CLI beside a server) does not lock the first out",
           "[sqlite]") {
   test::TestDatabase db;
