@@ -10,7 +10,7 @@ packages=(
   nlohmann-json3-dev libspdlog-dev libfmt-dev
   libsqlite3-dev libpq-dev libcurl4-openssl-dev libssl-dev
   postgresql nginx curl openssl
-  catch2 libbenchmark-dev wrk python3
+  catch2 libbenchmark-dev wrk python3 git
   clang libclang-rt-14-dev
   chromium
 )
