@@ -302,7 +302,8 @@ TEST_CASE("a handoff left without an operator message returns to the bot, and th
   CHECK(store.load_texter(busy)->mode == Mode::human);
 }
 
-TEST_CASE("idle handoffs go back to the bot on the clock, without a way to send, silently", "[store]") {
+TEST_CASE("idle handoffs go back to the bot on the clock, without a way to send, silently",
+          "[store]") {
   test::FreshStore fresh;
   Store& store = *fresh;
   content::ProgramText program;

@@ -248,8 +248,8 @@ TEST_CASE("PostgreSQL connections the server dropped are opened again", "[postgr
   CHECK(store.messages("+15551234567")->size() == 2);
 }
 
-TEST_CASE("a PostgreSQL turn whose write fails in the pipeline is refused whole, with the reason, and "
-          "each connection serves the next turn",
+TEST_CASE("a PostgreSQL turn whose write fails in the pipeline is refused whole, with the "
+          "reason, and each connection serves the next turn",
           "[postgresql]") {
   test::FreshStore fresh;
   Store& store = *fresh;
@@ -636,7 +636,8 @@ TEST_CASE("a turn that fails part-way is taken back whole, the turns beside it i
   CHECK(count_rows(path, "SELECT COUNT(*) FROM processed_messages") == 3);
 }
 
-TEST_CASE("a failed WAL flush fails the turns it covered, the next flush serves again", "[sqlite]") {
+TEST_CASE("a failed WAL flush fails the turns it covered, the next flush serves again",
+          "[sqlite]") {
   test::TempDir dir;
   FlushGate gate;
   gate.set(true, true);

@@ -33,7 +33,10 @@ while [ $# -gt 0 ]; do
   esac
 done
 for v in rounds duration; do
-  [[ ${!v} =~ ^[1-9][0-9]*$ ]] || { echo "ceiling.sh: --$v must be a whole number above 0" >&2; exit 2; }
+  if ! [[ ${!v} =~ ^[1-9][0-9]*$ ]]; then
+    echo "ceiling.sh: --$v must be a whole number above 0" >&2
+    exit 2
+  fi
 done
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/smscoach-ceiling.XXXXXX")
@@ -59,13 +62,15 @@ if ! (cd "$work/src" && git apply "$here/no-store.patch"); then
 fi
 build "$work/src" "$work/build"
 
-declare -A binary=([stored]="$repo/build/release/bot/smscoach" [no-store]="$work/build/bot/smscoach")
+declare -A binary=([stored]="$repo/build/release/bot/smscoach"
+                   [no-store]="$work/build/bot/smscoach")
 printf '%-9s %10s %8s %8s %12s\n' run texts/s "p50 ms" "p99 ms" "CPU a text"
 for round in $(seq 1 "$rounds"); do
   for which in stored no-store; do
     # A no-store run fails the smoke check (its texts are not in its store);
     # its figures are what is wanted.
-    out=$(bash "$here/run.sh" --smoke --duration "$duration" --smscoach "${binary[$which]}" 2>&1) || true
+    out=$(bash "$here/run.sh" --smoke --duration "$duration" \
+            --smscoach "${binary[$which]}" 2>&1) || true
     line=$(awk '/^smscoach POST/ {print $4, $5, $7}' <<<"$out")
     cpu=$(awk '/^smscoach CPU per request/ {print $5}' <<<"$out")
     if [ -z "$line" ] || [ -z "$cpu" ]; then
