@@ -50,7 +50,7 @@ class IntentClassifier {
   void scores(const SparseInput& x, std::vector<double>& out) const;
 
   std::vector<std::string> classes_;
-  FeatureRows rows_;             // feature id -> weight row
+  FeatureRows rows_;            // feature id -> weight row
   std::vector<float> weights_;  // row-major: rows x classes
   std::vector<float> bias_;
 };

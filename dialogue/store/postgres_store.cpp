@@ -143,6 +143,7 @@ class PostgresConnection final : public SqlConnection {
   }
   ~PostgresConnection() override {
     statements_.clear();
+    inserts_.clear();
     PQfinish(conn_);
   }
 
@@ -163,6 +164,7 @@ class PostgresConnection final : public SqlConnection {
     waiting_.clear();
     PQreset(conn_);
     for (auto& [sql, statement] : statements_) statement->forget_prepared();
+    for (auto& [sql, statement] : inserts_) statement->forget_prepared();
     if (PQstatus(conn_) == CONNECTION_OK) configure();
   }
 
@@ -175,11 +177,13 @@ class PostgresConnection final : public SqlConnection {
     return slot->start();
   }
 
+  // Kept apart from prepare()'s statements: the same SQL there has no
+  // RETURNING.
   SqlStatement& prepare_insert(const char* sql, const char* returning) override {
-    auto& slot = statements_[sql];
+    auto& slot = inserts_[sql];
     if (!slot) {
       slot = std::make_unique<PostgresStatement>(
-          *this, "s" + std::to_string(statements_.size()),
+          *this, "i" + std::to_string(inserts_.size()),
           postgres_placeholders(sql) + " RETURNING " + returning);
     }
     return slot->start();
@@ -346,6 +350,7 @@ class PostgresConnection final : public SqlConnection {
   PGconn* conn_;
   std::string error_;
   std::unordered_map<const char*, std::unique_ptr<PostgresStatement>> statements_;
+  std::unordered_map<const char*, std::unique_ptr<PostgresStatement>> inserts_;
   bool pipelined_ = false;
   bool sent_failed_ = false;
   // Commands sent since the last sync, each with the statement it prepared.

@@ -56,10 +56,10 @@ class SqlConnection {
   // A statement ready for binding, its previous use finished. `sql` must be
   // a string literal: it keys a per-connection cache of prepared statements.
   virtual SqlStatement& prepare(const char* sql) = 0;
-  // An INSERT of one row, without RETURNING (a string literal never also
-  // given to prepare()): `returning` is what identifies the new row, the
-  // table's {id} column, or a constant where the caller gives the key.
-  // Bind it, then run it with run_insert().
+  // An INSERT of one row, without RETURNING (a string literal, which
+  // prepare() may also take where nobody needs the new row): `returning` is
+  // what identifies the new row, the table's {id} column, or a constant
+  // where the caller gives the key. Bind it, then run it with run_insert().
   virtual SqlStatement& prepare_insert(const char* sql, const char* returning) = 0;
   struct Inserted {
     bool added = false;  // false: ON CONFLICT DO NOTHING met a row

@@ -152,9 +152,9 @@ inline bool write_texter(SqlConnection& c, const TexterState& t, std::int64_t no
 
 #undef SMSCOACH_TEXTER_UPSERT
 
-#define SMSCOACH_MESSAGE_INSERT(values)                                                  \
-  "INSERT INTO messages (number, direction, body, at_ms, intent, confidence, author, " \
-  "message_sid) VALUES " values
+constexpr const char* kMessageInsert =
+    "INSERT INTO messages (number, direction, body, at_ms, intent, confidence, author, "
+    "message_sid) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
 
 inline SqlStatement& bind_message(SqlStatement& s, std::string_view number, Direction dir,
                                   std::string_view body, std::int64_t at_ms,
@@ -176,7 +176,7 @@ inline std::optional<std::int64_t> insert_message(SqlConnection& c, std::string_
                                                   std::int64_t at_ms, std::string_view intent,
                                                   std::optional<double> confidence,
                                                   std::string_view author, std::string_view sid) {
-  SqlStatement& s = c.prepare_insert(SMSCOACH_MESSAGE_INSERT("(?, ?, ?, ?, ?, ?, ?, ?)"), "id");
+  SqlStatement& s = c.prepare_insert(kMessageInsert, "id");
   bind_message(s, number, dir, body, at_ms, intent, confidence, author, sid);
   const auto inserted = c.run_insert(s);
   if (!inserted || !inserted->added) return std::nullopt;
@@ -184,19 +184,14 @@ inline std::optional<std::int64_t> insert_message(SqlConnection& c, std::string_
 }
 
 // The same where nobody needs the id: in a transaction on PostgreSQL it
-// goes with the commit rather than costing a round trip of its own. Its SQL
-// is spelled apart from insert_message's (numbered placeholders) because
-// connections key their prepared statements by the literal's address, and a
-// compiler may merge two equal literals into one.
+// goes with the commit rather than costing a round trip of its own.
 inline bool insert_message_without_id(SqlConnection& c, std::string_view number, Direction dir,
                                       std::string_view body, std::int64_t at_ms,
                                       std::string_view intent, std::optional<double> confidence,
                                       std::string_view author, std::string_view sid) {
-  SqlStatement& s = c.prepare(SMSCOACH_MESSAGE_INSERT("(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
+  SqlStatement& s = c.prepare(kMessageInsert);
   return bind_message(s, number, dir, body, at_ms, intent, confidence, author, sid).run();
 }
-
-#undef SMSCOACH_MESSAGE_INSERT
 
 inline bool queue_outbound(SqlConnection& c, std::string_view to, std::string_view from,
                            std::string_view body, std::int64_t message_id, bool confirms_opt_out,
